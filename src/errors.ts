@@ -1,0 +1,87 @@
+/**
+ * darkscope's error catalog. Every error a user can meet has a stable code, an
+ * HTTP status where it can reach the API, and a message that says what to do
+ * next. Code matches on `code`, never on message text.
+ */
+
+export interface ErrorSpec {
+  readonly code: string;
+  readonly status: number;
+  /** What the user should do next; appended to the message. */
+  readonly hint: string;
+}
+
+function spec(code: string, status: number, hint: string): ErrorSpec {
+  return Object.freeze({ code, status, hint });
+}
+
+export const ErrorCodes = Object.freeze({
+  BAD_CAPTURE: spec('DARKSCOPE_E_BAD_CAPTURE', 400,
+    'Check that the file is a pcap, pcapng or gzip-compressed capture (tcpdump -w / dumpcap output).'),
+  INPUT_NOT_FOUND: spec('DARKSCOPE_E_INPUT_NOT_FOUND', 400,
+    'Check the path; use "-" to read from standard input.'),
+  INPUT_UNREADABLE: spec('DARKSCOPE_E_INPUT_UNREADABLE', 400,
+    'Check the file permissions and that the path is a regular file or a directory of captures.'),
+  BAD_SUMMARY_HEADER: spec('DARKSCOPE_E_BAD_SUMMARY_HEADER', 400,
+    'A summary CSV needs a header line with at least ts,src,dst,proto,sport,dport,flags (see `darkscope inspect --help`).'),
+  BAD_LABELS: spec('DARKSCOPE_E_BAD_LABELS', 400,
+    'Each line of a labels file must be "CIDR,label" (e.g. "192.0.2.0/24,research"); lines starting with # are comments.'),
+  BAD_CONFIG: spec('DARKSCOPE_E_BAD_CONFIG', 400,
+    'Fix the option or environment variable named above; `darkscope <command> --help` lists them all.'),
+  ENRICH_DB: spec('DARKSCOPE_E_ENRICH_DB', 500,
+    'Reinstall with `npm ci`, or point --geoip/--asn-db at a readable MaxMind .mmdb file.'),
+  BAD_SQL_VALUE: spec('DARKSCOPE_E_BAD_SQL_VALUE', 400,
+    'The value does not fit the SQL type it is used as; check the request parameters.'),
+  CLICKHOUSE_UNREACHABLE: spec('DARKSCOPE_E_CLICKHOUSE_UNREACHABLE', 503,
+    'Start ClickHouse or fix --clickhouse-url / DARKSCOPE_CLICKHOUSE_URL (default http://localhost:8123).'),
+  CLICKHOUSE_AUTH: spec('DARKSCOPE_E_CLICKHOUSE_AUTH', 503,
+    'Check --user/--password (DARKSCOPE_CLICKHOUSE_USER / DARKSCOPE_CLICKHOUSE_PASSWORD).'),
+  CLICKHOUSE_QUERY: spec('DARKSCOPE_E_CLICKHOUSE_QUERY', 500,
+    'This is a darkscope bug or a schema mismatch; run `darkscope migrate` and report the code if it persists.'),
+  CLICKHOUSE_TIMEOUT: spec('DARKSCOPE_E_CLICKHOUSE_TIMEOUT', 503,
+    'Narrow the time range or filters, or raise the query timeout.'),
+  SCHEMA: spec('DARKSCOPE_E_SCHEMA', 500,
+    'Run `darkscope migrate` against this database, or check that --database names a darkscope database.'),
+  NO_CLICKHOUSE_BINARY: spec('DARKSCOPE_E_NO_CLICKHOUSE_BINARY', 500,
+    'Install a ClickHouse server: on Debian/Ubuntu `apt-get install clickhouse-server`; or download the official single `clickhouse` binary and set DARKSCOPE_CLICKHOUSE_BIN to it; or run `docker compose up clickhouse` and pass --clickhouse-url.'),
+  INTERNAL: spec('DARKSCOPE_E_INTERNAL', 500, 'This is a bug; please report it with the command you ran.'),
+});
+
+export type ErrorName = keyof typeof ErrorCodes;
+
+export interface DarkscopeErrorDetails {
+  /** File the error is about, if any. */
+  readonly file?: string;
+  /** Byte offset in that file (after decompression) where the problem was found. */
+  readonly offset?: number;
+  readonly [key: string]: unknown;
+}
+
+export class DarkscopeError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly hint: string;
+  readonly details: DarkscopeErrorDetails;
+
+  constructor(name: ErrorName, message: string, details: DarkscopeErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    const s = ErrorCodes[name];
+    this.name = 'DarkscopeError';
+    this.code = s.code;
+    this.status = s.status;
+    this.hint = s.hint;
+    this.details = details;
+  }
+
+  /** One line for a terminal: code, what happened, where, and what to do. */
+  toLine(): string {
+    const where = this.details.file !== undefined
+      ? ` (${this.details.file}${this.details.offset !== undefined ? ` at byte ${this.details.offset}` : ''})`
+      : '';
+    return `${this.code}: ${this.message}${where}. ${this.hint}`;
+  }
+}
+
+export function isDarkscopeError(e: unknown): e is DarkscopeError {
+  return e instanceof DarkscopeError;
+}
