@@ -1,0 +1,71 @@
+/**
+ * Packet decoding: one captured frame → one PacketSummary, or the reason it
+ * was skipped. Never throws; every field comes from bytes that were captured.
+ *
+ *   linktype.ts  link header → where IP starts, announced version
+ *   ipv4.ts      IPv4 header
+ *   ipv6.ts      IPv6 header + extension headers
+ *   transport.ts TCP / UDP / ICMP / ICMPv6
+ *   timestamp.ts timestamp checks
+ */
+
+import type { CaptureRecord } from '../capture-record.js';
+import type { PacketSummary, SkipReason } from '../packet.js';
+import { readIpv4 } from './ipv4.js';
+import { readIpv6 } from './ipv6.js';
+import { announcedVersion, IP_ANY, ipOffset, locateIp } from './linktype.js';
+import { nsecToUsec, timestampSkip } from './timestamp.js';
+
+/** Decode one capture record (its nanosecond fraction must be below 1e9). */
+export function decodeRecord(rec: CaptureRecord): PacketSummary | SkipReason {
+  return decodeFrame(rec.linkType, rec.data, rec.tsSec, nsecToUsec(rec.tsNsec));
+}
+
+/**
+ * Decode the captured bytes of one frame. `linkType` is a LINKTYPE_* value
+ * with the upper bits already masked off; `data` may be a view at any offset.
+ */
+export function decodeFrame(linkType: number, data: Uint8Array, tsSec: number, tsUsec: number): PacketSummary | SkipReason {
+  const badTime = timestampSkip(tsSec, tsUsec);
+  if (badTime !== null) return badTime;
+  const located = locateIp(linkType, data);
+  if (typeof located === 'string') return located;
+  const off = ipOffset(located);
+  if (off >= data.length) return 'truncated_ip_header';
+  const version = data[off] >> 4;
+  const announced = announcedVersion(located);
+  if (announced !== IP_ANY && version !== announced) return 'bad_ip_version';
+
+  const pkt = emptyPacket(tsSec, tsUsec);
+  let skip: SkipReason | null;
+  if (version === 4) skip = readIpv4(data, off, pkt);
+  else if (version === 6) skip = readIpv6(data, off, pkt);
+  else return 'bad_ip_version';
+  return skip === null ? pkt : skip;
+}
+
+/** All fields present from the start, in one order, so every packet has the same shape. */
+function emptyPacket(tsSec: number, tsUsec: number): PacketSummary {
+  return {
+    tsSec,
+    tsUsec,
+    ipVersion: 4,
+    src4: 0,
+    dst4: 0,
+    src6: null,
+    dst6: null,
+    proto: 0,
+    sport: 0,
+    dport: 0,
+    tcpFlags: 0,
+    tcpSeq: 0,
+    tcpWindow: 0,
+    tcpOptions: false,
+    ipId: 0,
+    ttl: 0,
+    ipLen: 0,
+    icmpType: 0,
+    icmpCode: 0,
+    fragment: false,
+  };
+}
