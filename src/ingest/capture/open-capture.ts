@@ -32,6 +32,8 @@ export function sniffCapture(head: Uint8Array): SniffedKind {
 export interface OpenCaptureOptions {
   /** Name used in errors and reports (the path, or "-" for stdin). */
   name: string;
+  /** The input was already decompressed by the caller (reported in the stats). */
+  decompressed?: boolean;
 }
 
 /**
@@ -45,10 +47,10 @@ export async function openCapture(input: AsyncIterable<Uint8Array>, opts: OpenCa
     await src.close();
     throw new DarkscopeError('BAD_CAPTURE', n === 0 ? 'empty input, no capture header' : `input of ${n} bytes is too short for a capture header`, { file: opts.name, offset: 0 });
   }
-  let compressed = false;
+  let compressed = opts.decompressed === true;
   if (isGzipMagic(src.buf.subarray(src.pos))) {
     compressed = true;
-    src = new ByteSource(gunzipChunks(src));
+    src = new ByteSource(gunzipChunks(remaining(src)));
     if (!(await src.ensure(4))) {
       await src.close();
       throw new DarkscopeError('BAD_CAPTURE', 'gzip stream holds no capture header', { file: opts.name, offset: 0 });
@@ -72,22 +74,28 @@ export async function openCaptureFile(path: string): Promise<CaptureReader> {
   return openCapture(createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES }), { name: path });
 }
 
-/**
- * Decompresses what remains of `src` (its buffered bytes first). A corrupt or
- * cut gzip stream ends the capture like a cut file: the records before it are
- * kept and the reader reports the capture as truncated.
- */
-async function* gunzipChunks(src: ByteSource): AsyncGenerator<Uint8Array> {
-  async function* raw(): AsyncGenerator<Uint8Array> {
+/** What remains of a byte source (its buffered bytes first), as chunks; closes it when done. */
+async function* remaining(src: ByteSource): AsyncGenerator<Uint8Array> {
+  try {
     if (src.available > 0) yield src.buf.subarray(src.pos);
     src.pos = src.buf.length;
     while (await src.pull()) {
       yield src.buf;
       src.pos = src.buf.length;
     }
+  } finally {
+    await src.close();
   }
+}
+
+/**
+ * Decompresses a gzip stream. A corrupt or cut stream ends the output with
+ * InputCutError, so a reader keeps the records before it and reports the
+ * input as truncated.
+ */
+export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const compressed = Readable.from(raw(), { objectMode: false });
+  const compressed = Readable.from(input, { objectMode: false });
   compressed.pipe(gunzip);
   compressed.on('error', (e) => gunzip.destroy(e));
   try {
@@ -100,6 +108,5 @@ async function* gunzipChunks(src: ByteSource): AsyncGenerator<Uint8Array> {
   } finally {
     compressed.destroy();
     gunzip.destroy();
-    await src.close();
   }
 }

@@ -1,0 +1,30 @@
+/** Builds the classifiers (labels + enrichment) from configuration; shared by inspect and ingest. */
+import type { Config } from '../config.js';
+import { createClassifier, createEnricher, Enricher, LabelSet, loadLabelFiles, type ClassifyFn } from '../ingest/classify/index.js';
+import type { OpenedInput } from '../ingest/input/index.js';
+import { SUMMARY_FORMAT_TRAITS } from '../ingest/summary/index.js';
+
+export interface Classifiers {
+  /** The classifier for one input: inputs whose source address is a pseudonym get no labels and no enrichment. */
+  forInput(input: OpenedInput): ClassifyFn;
+}
+
+export async function classifiersFromConfig(cfg: Config['ingest']): Promise<Classifiers> {
+  const labels = cfg.labelFiles.length > 0 ? await loadLabelFiles(cfg.labelFiles) : LabelSet.empty();
+  const enricher = cfg.enrich
+    ? await createEnricher({ geoipPath: cfg.geoipPath ?? undefined, asnDbPath: cfg.asnDbPath ?? undefined })
+    : Enricher.disabled();
+  const full = createClassifier({ labels, enricher });
+  let bare: ClassifyFn | null = null;
+  return {
+    forInput(input) {
+      // A hashed source (NICT Darknet Dataset 2022) is not an address: a country,
+      // ASN or CIDR label looked up from it would be made up.
+      if (input.kind === 'summary' && SUMMARY_FORMAT_TRAITS[input.format].sourceIsPseudonym) {
+        bare ??= createClassifier({ labels: LabelSet.empty(), enricher: Enricher.disabled() });
+        return bare;
+      }
+      return full;
+    },
+  };
+}

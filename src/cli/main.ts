@@ -1,0 +1,52 @@
+/**
+ * The `darkscope` command. Every subcommand lives in commands/; this file
+ * wires them, turns errors into one line with a stable code, and returns the
+ * exit status (never a stack trace unless DARKSCOPE_DEBUG=1).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isDarkscopeError } from '../errors.js';
+import { inspectCommand } from './commands/inspect.js';
+import { processContext, type CliContext } from './context.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('darkscope')
+    .description('Darknet / network-telescope telemetry: ingest captures, NICTER-style rollups in ClickHouse, reports and an HTTP API')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+  program.addCommand(inspectCommand(ctx, setExit));
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  return program;
+}
+
+export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(ctx, (c) => { code = c; });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isDarkscopeError(e)) {
+      ctx.stderr.write(`darkscope: ${e.toLine()}\n`);
+      return e.status >= 500 ? 1 : 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    ctx.stderr.write(`darkscope: DARKSCOPE_E_INTERNAL: ${msg}. This is a bug; please report it with the command you ran.\n`);
+    if (ctx.env.DARKSCOPE_DEBUG === '1' && e instanceof Error) ctx.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

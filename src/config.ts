@@ -1,0 +1,147 @@
+/**
+ * darkscope's configuration: loaded once from the environment plus command-line
+ * overrides, validated with exact messages, frozen, and passed down. Nothing
+ * else reads process.env.
+ */
+import { DarkscopeError } from './errors.js';
+
+export interface Config {
+  readonly clickhouse: {
+    /** URL given explicitly (flag or environment); null when the default is in use. */
+    readonly explicitUrl: string | null;
+    readonly url: string;
+    readonly database: string;
+    readonly username: string;
+    readonly password: string;
+    readonly requestTimeoutMs: number;
+  };
+  readonly ingest: {
+    readonly sensor: string;
+    readonly labelFiles: readonly string[];
+    readonly darknets: readonly string[];
+    readonly geoipPath: string | null;
+    readonly asnDbPath: string | null;
+    readonly enrich: boolean;
+    readonly batchRows: number;
+    readonly batchAgeMs: number;
+    readonly maxInFlight: number;
+  };
+  readonly retention: {
+    readonly rawDays: number;
+    readonly minuteDays: number;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Managed local ClickHouse: data directory and server binary. */
+  readonly home: string;
+  readonly clickhouseBin: string | null;
+}
+
+/** Command-line values that override the environment (undefined = not given). */
+export interface ConfigOverrides {
+  clickhouseUrl?: string;
+  database?: string;
+  user?: string;
+  password?: string;
+  sensor?: string;
+  labels?: string[];
+  darknet?: string[];
+  geoip?: string;
+  asnDb?: string;
+  enrich?: boolean;
+  batchRows?: string | number;
+  batchAgeMs?: string | number;
+  maxInFlight?: string | number;
+  rawDays?: string | number;
+  minuteDays?: string | number;
+  logLevel?: string;
+}
+
+export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function bad(message: string): DarkscopeError {
+  return new DarkscopeError('BAD_CONFIG', message);
+}
+
+/** A numeric setting: its command-line flag and environment variable. */
+interface Setting {
+  readonly flag: string;
+  readonly env: string;
+}
+
+function int(flag: string | number | undefined, env: Env, s: Setting, def: number, min: number, max: number): number {
+  const value = flag !== undefined ? String(flag) : env[s.env];
+  const source = flag !== undefined ? `--${s.flag}` : `"${s.env}"`;
+  if (value === undefined || value === '') return def;
+  if (!/^-?\d+$/.test(value.trim())) throw bad(`${source} value "${value}" is not an integer`);
+  const n = Number(value);
+  if (n < min) throw bad(`${source} value ${n} is less than min allowed ${min}`);
+  if (n > max) throw bad(`${source} value ${n} is more than max allowed ${max}`);
+  return n;
+}
+
+function list(flag: string[] | undefined, env: Env, envName: string): string[] {
+  if (flag !== undefined) return flag;
+  const v = env[envName];
+  return v === undefined || v.trim() === '' ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const SENSOR = /^[A-Za-z0-9_.:-]{1,64}$/;
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> {
+  const explicitUrl = o.clickhouseUrl ?? env.DARKSCOPE_CLICKHOUSE_URL ?? null;
+  const url = explicitUrl ?? DEFAULT_CLICKHOUSE_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad(`ClickHouse URL "${url}" is not a valid URL (expected e.g. ${DEFAULT_CLICKHOUSE_URL})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw bad(`ClickHouse URL "${url}" must use http or https (the HTTP interface, port 8123 by default)`);
+  }
+  const database = o.database ?? env.DARKSCOPE_DATABASE ?? 'darkscope';
+  if (!IDENT.test(database)) throw bad(`database name "${database}" must match ${IDENT.source}`);
+  const sensor = o.sensor ?? env.DARKSCOPE_SENSOR ?? 'default';
+  if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
+  const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!LEVELS.includes(logLevel)) throw bad(`log level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
+  const home = env.DARKSCOPE_HOME ?? `${env.HOME ?? '.'}/.local/share/darkscope`;
+  const cfg: Config = {
+    clickhouse: {
+      explicitUrl,
+      url,
+      database,
+      username: o.user ?? env.DARKSCOPE_CLICKHOUSE_USER ?? 'default',
+      password: o.password ?? env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '',
+      requestTimeoutMs: int(undefined, env, { flag: 'clickhouse-timeout-ms', env: 'DARKSCOPE_CLICKHOUSE_TIMEOUT_MS' }, 60_000, 1_000, 3_600_000),
+    },
+    ingest: {
+      sensor,
+      labelFiles: list(o.labels, env, 'DARKSCOPE_LABELS'),
+      darknets: list(o.darknet, env, 'DARKSCOPE_DARKNET'),
+      geoipPath: o.geoip ?? env.DARKSCOPE_GEOIP ?? null,
+      asnDbPath: o.asnDb ?? env.DARKSCOPE_ASN_DB ?? null,
+      enrich: o.enrich ?? env.DARKSCOPE_ENRICH !== '0',
+      batchRows: int(o.batchRows, env, { flag: 'batch-rows', env: 'DARKSCOPE_BATCH_ROWS' }, 200_000, 1, 5_000_000),
+      batchAgeMs: int(o.batchAgeMs, env, { flag: 'batch-age-ms', env: 'DARKSCOPE_BATCH_AGE_MS' }, 1_000, 10, 600_000),
+      maxInFlight: int(o.maxInFlight, env, { flag: 'max-in-flight', env: 'DARKSCOPE_MAX_IN_FLIGHT' }, 2, 1, 16),
+    },
+    retention: {
+      rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, 30, 1, 36_500),
+      minuteDays: int(o.minuteDays, env, { flag: 'minute-days', env: 'DARKSCOPE_RETENTION_MINUTE_DAYS' }, 14, 1, 36_500),
+    },
+    logLevel,
+    home,
+    clickhouseBin: env.DARKSCOPE_CLICKHOUSE_BIN ?? null,
+  };
+  return deepFreeze(cfg);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object);
+  return Object.freeze(o);
+}
