@@ -90,3 +90,14 @@ export interface ClassifiedPacket extends PacketSummary {
   /** Origin AS number of the source (0 when unknown). */
   asn: number;
 }
+
+/**
+ * A packet object as the decoder allocates it: every field of every later
+ * stage already present (see decode/index.ts), so objects keep one shape.
+ */
+export interface PacketSlots extends ClassifiedPacket {
+  /** Index of the capture record (or summary line number) the packet came from. */
+  recordIndex: number;
+  /** Byte offset of that record in the (decompressed) input; 0 for summary lines. */
+  recordOffset: number;
+}

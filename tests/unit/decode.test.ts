@@ -62,8 +62,16 @@ function packet(fields: Partial<PacketSummary>): PacketSummary {
     icmpType: 0,
     icmpCode: 0,
     fragment: false,
+    // Slots the decoder allocates for later stages (classification, record position), still at their defaults.
+    trafficClass: 'other',
+    tool: 'none',
+    label: '',
+    country: '',
+    asn: 0,
+    recordIndex: 0,
+    recordOffset: 0,
     ...fields,
-  };
+  } as PacketSummary;
 }
 
 function decoded(rec: CaptureRecord): PacketSummary {

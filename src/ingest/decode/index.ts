@@ -10,7 +10,7 @@
  */
 
 import type { CaptureRecord } from '../capture-record.js';
-import type { PacketSummary, SkipReason } from '../packet.js';
+import type { PacketSlots, PacketSummary, SkipReason } from '../packet.js';
 import { readIpv4 } from './ipv4.js';
 import { readIpv6 } from './ipv6.js';
 import { announcedVersion, IP_ANY, ipOffset, locateIp } from './linktype.js';
@@ -44,8 +44,12 @@ export function decodeFrame(linkType: number, data: Uint8Array, tsSec: number, t
   return skip === null ? pkt : skip;
 }
 
-/** All fields present from the start, in one order, so every packet has the same shape. */
-function emptyPacket(tsSec: number, tsUsec: number): PacketSummary {
+/**
+ * All fields present from the start, in one order, so every packet has the
+ * same shape, including the fields later stages fill in (classification and
+ * the record's position): V8 then never grows the object.
+ */
+function emptyPacket(tsSec: number, tsUsec: number): PacketSlots {
   return {
     tsSec,
     tsUsec,
@@ -67,5 +71,12 @@ function emptyPacket(tsSec: number, tsUsec: number): PacketSummary {
     icmpType: 0,
     icmpCode: 0,
     fragment: false,
+    trafficClass: 'other',
+    tool: 'none',
+    label: '',
+    country: '',
+    asn: 0,
+    recordIndex: 0,
+    recordOffset: 0,
   };
 }
