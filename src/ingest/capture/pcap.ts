@@ -92,6 +92,9 @@ export class PcapReader implements CaptureReader {
       for (;;) {
         const buf = src.buf;
         const end = buf.length;
+        // Plain Uint8Array views are cheaper to create than Buffer.subarray().
+        const ab = buf.buffer;
+        const abOff = buf.byteOffset;
         let pos = src.pos;
         const out: CaptureRecord[] = [];
         while (pos + rh <= end) {
@@ -118,7 +121,7 @@ export class PcapReader implements CaptureReader {
             tsSec,
             tsNsec: frac * fracToNs,
             originalLength: orig,
-            data: buf.subarray(dataStart, dataStart + incl),
+            data: new Uint8Array(ab, abOff + dataStart, incl),
           });
           index++;
           pos = dataStart + incl;

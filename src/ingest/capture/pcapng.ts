@@ -216,7 +216,7 @@ export class PcapngReader implements CaptureReader {
       return;
     }
     splitTimestamp(hi, lo, iface.res, iface.offsetSec, this.ts);
-    this.push(out, blockAt, iface.linkType, ifId, origlen, b.subarray(pos + 28, pos + 28 + caplen));
+    this.push(out, blockAt, iface.linkType, ifId, origlen, new Uint8Array(b.buffer, b.byteOffset + pos + 28, caplen));
   }
 
   private readSimplePacket(b: Buffer, pos: number, len: number, blockAt: number, out: CaptureRecord[]): void {
@@ -234,7 +234,7 @@ export class PcapngReader implements CaptureReader {
     // packet as timestamp_out_of_range instead of inventing a time.
     this.ts.sec = -1;
     this.ts.nsec = 0;
-    this.push(out, blockAt, iface.linkType, 0, origlen, b.subarray(pos + 12, pos + 12 + caplen));
+    this.push(out, blockAt, iface.linkType, 0, origlen, new Uint8Array(b.buffer, b.byteOffset + pos + 12, caplen));
   }
 
   private push(out: CaptureRecord[], offset: number, linkType: number, interfaceId: number, originalLength: number, data: Uint8Array): void {
