@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isDarkscopeError } from '../errors.js';
+import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
+import { migrateCommand, retentionCommand, rollupsCommand } from './commands/schema.js';
 import { processContext, type CliContext } from './context.js';
 
 function version(): string {
@@ -25,7 +27,15 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     })
     .exitOverride();
   program.addCommand(inspectCommand(ctx, setExit));
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  program.addCommand(ingestCommand(ctx, setExit));
+  program.addCommand(migrateCommand(ctx, setExit));
+  program.addCommand(retentionCommand(ctx, setExit));
+  program.addCommand(rollupsCommand(ctx, setExit));
+  const wire = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+    c.commands.forEach(wire);
+  };
+  program.commands.forEach(wire);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { classifiersFromConfig } from '../enrichment-options.js';
 import { inputStatsJson, inputStatsText } from '../format/input-stats.js';
 import { packetJson, packetRow, TABLE_HEADER } from '../format/packet-text.js';
 import { LineWriter } from '../output.js';
+import { addEnrichOptions } from '../common-options.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -27,7 +28,7 @@ interface InspectOptions {
 }
 
 export function inspectCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('inspect')
+  const cmd = new Command('inspect')
     .description('Decode and classify the packets of captures or summary files, like tcpdump -r for darknet traffic')
     .argument('<input...>', 'pcap, pcapng or gzip-compressed capture, summary file (jsonl, csv, nict2022), directory of rotated captures, or - for stdin')
     .option('--json', 'print one JSON object per packet (ts, src, dst, proto, sport, dport, flags, class, tool, country, asn, ...) instead of a table')
@@ -35,10 +36,7 @@ export function inspectCommand(ctx: CliContext, setExit: (code: number) => void)
     .option('-q, --quiet', 'print no packets, only the summary')
     .option('-c, --count <n>', 'stop after printing n packets (the summary then covers what was read)')
     .addOption(new Option('--format <format>', 'input format; auto sniffs magic bytes and the first line').choices(['auto', 'capture', 'jsonl', 'csv', 'nict2022']).default('auto'))
-    .option('--labels <file...>', 'CIDR label files ("CIDR,label" per line), e.g. research scanners')
-    .option('--no-enrich', 'skip country/ASN lookups')
-    .option('--geoip <mmdb>', 'MaxMind country database to use instead of the bundled one')
-    .option('--asn-db <mmdb>', 'MaxMind ASN database to use instead of the bundled one')
+  return addEnrichOptions(cmd)
     .addHelpText('after', `
 Exit status: 0 when every input was read (even with skipped packets or a
 truncated tail), 2 when an input is not a capture or summary file at all.

@@ -1,0 +1,44 @@
+/**
+ * Identity of an input file for resume: path, size and a hash of its first
+ * MiB. Two files with the same size and first MiB are treated as the same
+ * capture (a copy or a rename of it), wherever they live.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { InputSpec } from './input/index.js';
+
+export const IDENTITY_HEAD_BYTES = 1 << 20;
+
+export interface FileIdentity {
+  /** 32 hex digits: sha256(size, first MiB), truncated. Stable across runs. */
+  readonly fileId: string;
+  /** Upper 32 bits of every batch key of this file: lets the store find a file's rows. */
+  readonly keyHi: number;
+  readonly path: string;
+  readonly size: number;
+  readonly headHash: string;
+  /** False for stdin: nothing to resume. */
+  readonly resumable: boolean;
+}
+
+export async function fileIdentity(spec: InputSpec): Promise<FileIdentity> {
+  if (spec.kind === 'stdin') {
+    const id = randomBytes(16).toString('hex');
+    return { fileId: id, keyHi: parseInt(id.slice(0, 8), 16) >>> 0, path: '-', size: 0, headHash: '', resumable: false };
+  }
+  const fh = await open(spec.name, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(IDENTITY_HEAD_BYTES, spec.size));
+    let got = 0;
+    while (got < head.length) {
+      const { bytesRead } = await fh.read(head, got, head.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const headHash = createHash('sha256').update(head.subarray(0, got)).digest('hex');
+    const fileId = createHash('sha256').update(`${spec.size}:${headHash}`).digest('hex').slice(0, 32);
+    return { fileId, keyHi: parseInt(fileId.slice(0, 8), 16) >>> 0, path: spec.name, size: spec.size, headHash, resumable: true };
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The ingest pipeline: input → decode → classify → batch → store, one input
+ * after another, with at most `maxInFlight` batches being written at once
+ * (the reader waits when the store is behind, so memory stays bounded).
+ *
+ * Resume: after each batch is stored, the file's progress is saved in
+ * ClickHouse; an in-flight slot is released only once its progress is saved,
+ * so after a crash at most `maxInFlight` batches can be stored without their
+ * progress. A rerun reads the file again from the saved record, cuts the same
+ * batches (their boundaries depend only on the data), and checks the first
+ * `maxInFlight` of them against what is already stored before sending.
+ */
+import type { Logger } from 'pino';
+import type { Classifiers } from '../cli/enrichment-options.js';
+import type { BatchWriter } from '../store/batch-writer.js';
+import type { StoreClient } from '../store/client.js';
+import { loadProgress, saveProgress, type FileProgress, type ProgressKey } from '../store/ingest-progress.js';
+import type { StorablePacket } from '../store/packet-rows.js';
+import { withRetry, type RetryHooks } from '../store/retry.js';
+import { TOOL_RULES_VERSION } from './classify/index.js';
+import { batchPackets, type PendingBatch } from './batcher.js';
+import { fileIdentity, type FileIdentity } from './file-identity.js';
+import { openInput, packetSource, type InputFormat, type InputSpec, type InputStats, type SourcePacket } from './input/index.js';
+import type { DarkscopeError } from '../errors.js';
+
+export interface IngestOptions {
+  readonly sensor: string;
+  readonly batchRows: number;
+  readonly batchAgeMs: number;
+  readonly maxInFlight: number;
+  readonly format?: InputFormat;
+  readonly retry?: RetryHooks['policy'];
+}
+
+export interface BatchReport {
+  readonly input: string;
+  readonly rows: number;
+  readonly alreadyStored: number;
+  readonly retries: number;
+  readonly ms: number;
+}
+
+/** Everything the pipeline reports; the progress display, logs and metrics hang off it. */
+export interface IngestObserver {
+  inputStart?(spec: InputSpec, resumeFrom: number): void;
+  inputSkipped?(spec: InputSpec, reason: string): void;
+  batchStored?(report: BatchReport): void;
+  retry?(err: DarkscopeError, attempt: number, delayMs: number): void;
+  /** Called often while reading, with the stats of the current input. */
+  reading?(stats: InputStats): void;
+  inputEnd?(stats: InputStats, result: InputResult): void;
+}
+
+export interface InputResult {
+  readonly name: string;
+  readonly stored: number;
+  readonly alreadyStored: number;
+  readonly batches: number;
+  readonly retries: number;
+  readonly resumedFrom: number;
+}
+
+export interface IngestSummary {
+  inputs: number;
+  inputsSkipped: number;
+  records: number;
+  decoded: number;
+  stored: number;
+  alreadyStored: number;
+  skipped: Record<string, number>;
+  truncatedInputs: string[];
+  batches: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+export interface IngestDeps {
+  readonly store: StoreClient;
+  readonly writer: BatchWriter;
+  readonly classifiers: Classifiers;
+  readonly logger: Logger;
+  readonly stdin?: AsyncIterable<Uint8Array>;
+  readonly observer?: IngestObserver;
+}
+
+export async function ingestInputs(specs: readonly InputSpec[], deps: IngestDeps, opts: IngestOptions): Promise<IngestSummary> {
+  const t0 = Date.now();
+  const summary: IngestSummary = {
+    inputs: specs.length, inputsSkipped: 0, records: 0, decoded: 0, stored: 0, alreadyStored: 0, skipped: {}, truncatedInputs: [], batches: 0, retries: 0, elapsedMs: 0,
+  };
+  for (const spec of specs) {
+    const r = await ingestOne(spec, deps, opts, summary);
+    if (r === null) summary.inputsSkipped++;
+  }
+  summary.elapsedMs = Date.now() - t0;
+  return summary;
+}
+
+async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions, summary: IngestSummary): Promise<InputResult | null> {
+  const { store, observer } = deps;
+  const log = deps.logger.child({ input: spec.name });
+  const identity = await fileIdentity(spec);
+  const retryHooks: RetryHooks = { policy: opts.retry, onRetry: (e, a, d) => { summary.retries++; observer?.retry?.(e, a, d); log.warn({ attempt: a, delayMs: d, code: e.code }, e.message); } };
+  const ctx = { url: store.url, database: store.database };
+  const progress = identity.resumable
+    ? (await withRetry(ctx, retryHooks, () => loadProgress(store, opts.sensor, identity.fileId))).value
+    : null;
+  if (progress?.complete) {
+    observer?.inputSkipped?.(spec, `already ingested for sensor "${opts.sensor}" (${progress.nextRecord} records)`);
+    return null;
+  }
+  const resumeFrom = progress?.nextRecord ?? 0;
+  observer?.inputStart?.(spec, resumeFrom);
+  if (resumeFrom > 0) log.info({ resumeFrom }, 'resuming');
+
+  const input = await openInput(spec, { format: opts.format, stdin: deps.stdin });
+  const classify = deps.classifiers.forInput(input);
+  const source = packetSource(input, { skipBelowIndex: resumeFrom });
+  const stats = source.stats;
+
+  async function* classified(): AsyncGenerator<Array<StorablePacket & { recordOffset: number }>> {
+    for await (const batch of source.batches()) {
+      for (let i = 0; i < batch.length; i++) classify(batch[i]);
+      observer?.reading?.(stats);
+      yield batch as unknown as Array<SourcePacket & StorablePacket>;
+    }
+  }
+
+  const key: ProgressKey = { sensor: opts.sensor, fileId: identity.fileId, path: identity.path, size: identity.size, headHash: identity.headHash };
+  const result = { name: spec.name, stored: 0, alreadyStored: 0, batches: progress?.batches ?? 0, retries: 0, resumedFrom: resumeFrom };
+  const tracker = new ProgressTracker(identity, key, store, ctx, retryHooks, result.batches);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let checksLeft = identity.resumable ? opts.maxInFlight : 0;
+
+  for await (const batch of batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs })) {
+    while (inFlight.size >= opts.maxInFlight && failure === null) await Promise.race(inFlight);
+    if (failure !== null) break;
+    const entry = tracker.add(batch);
+    const checkFirst = checksLeft > 0;
+    checksLeft--;
+    const started = Date.now();
+    const p: Promise<void> = deps.writer
+      .write(
+        { sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, keyHi: identity.keyHi, keyLo: batch.firstIndex >>> 0, day: batch.day, packets: batch.packets },
+        { checkFirst, ...retryHooks },
+      )
+      .then(async (w) => {
+        result.stored += w.rowsWritten;
+        result.alreadyStored += w.rowsAlreadyStored;
+        result.retries += w.retries;
+        observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started });
+        await tracker.done(entry);
+      })
+      .catch((e: unknown) => { failure ??= e; })
+      .finally(() => { inFlight.delete(p); });
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  summary.records += stats.records;
+  summary.decoded += stats.decoded;
+  summary.stored += result.stored;
+  summary.alreadyStored += result.alreadyStored;
+  summary.batches += tracker.batches - (progress?.batches ?? 0);
+  for (const [k, v] of Object.entries(stats.skipped)) summary.skipped[k] = (summary.skipped[k] ?? 0) + (v ?? 0);
+  if (stats.truncated) summary.truncatedInputs.push(spec.name);
+  if (failure !== null) throw failure;
+  if (identity.resumable) await tracker.complete(stats.records);
+  result.batches = tracker.batches;
+  observer?.inputEnd?.(stats, result);
+  return result;
+}
+
+interface TrackedBatch {
+  readonly batch: PendingBatch;
+  stored: boolean;
+  /** Resolves when this batch's progress (or a later one's, covering it) is saved. */
+  readonly saved: Promise<void>;
+  markSaved(): void;
+  markFailed(e: unknown): void;
+}
+
+/**
+ * Saves progress in batch order: a batch's progress is written only when it
+ * and every batch before it are stored; `done()` resolves once the batch's
+ * own progress is saved.
+ */
+class ProgressTracker {
+  private readonly queue: TrackedBatch[] = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly identity: FileIdentity,
+    private readonly key: ProgressKey,
+    private readonly store: StoreClient,
+    private readonly ctx: { url: string; database: string },
+    private readonly retry: RetryHooks,
+    public batches: number,
+  ) {}
+
+  add(batch: PendingBatch): TrackedBatch {
+    let markSaved!: () => void;
+    let markFailed!: (e: unknown) => void;
+    const saved = new Promise<void>((res, rej) => { markSaved = res; markFailed = rej; });
+    saved.catch(() => undefined);
+    const t: TrackedBatch = { batch, stored: false, saved, markSaved, markFailed };
+    this.queue.push(t);
+    return t;
+  }
+
+  async done(t: TrackedBatch): Promise<void> {
+    t.stored = true;
+    while (this.queue.length > 0 && this.queue[0].stored) {
+      const head = this.queue.shift() as TrackedBatch;
+      this.batches++;
+      const p: FileProgress = { nextRecord: head.batch.lastIndex + 1, byteOffset: head.batch.lastOffset, batches: this.batches, complete: false };
+      this.chain = this.chain.then(() => this.save(p)).then(() => head.markSaved(), (e: unknown) => { head.markFailed(e); throw e; });
+    }
+    await t.saved;
+  }
+
+  async complete(records: number): Promise<void> {
+    await this.chain;
+    await this.save({ nextRecord: records, byteOffset: this.identity.size, batches: this.batches, complete: true });
+  }
+
+  private async save(p: FileProgress): Promise<void> {
+    if (!this.identity.resumable) return;
+    await withRetry(this.ctx, this.retry, () => saveProgress(this.store, this.key, p));
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The rollup tables and the one SELECT that fills each of them.
+ *
+ * `rollupSelect` is the single source of each rollup's definition: the
+ * migration runner expands `{rollup_select:<table>}` in
+ * migrations/0004_rollup_views.sql with it (the materialized views), and
+ * rollups-rebuild.ts re-inserts a day from raw with the same text plus a
+ * WHERE on that day. A view and its rebuild therefore cannot drift apart.
+ */
+
+import { DarkscopeError } from '../errors.js';
+import { sql, sqlDateTime, sqlJoin, unsafeRawSql, type SqlFragment } from './sql.js';
+
+/**
+ * The 64-bit key of an address for uniqCombined: the IPv4 value itself, or
+ * for IPv6 a 64-bit hash of the 16 bytes with the top bit set, so an IPv6
+ * key never equals an IPv4 one (IPv4 keys are below 2^32). Use this
+ * everywhere sources or destinations are counted (e.g. uniqExact in queries
+ * that must agree with the rollups).
+ */
+export function addressKeySql(side: 'src' | 'dst'): SqlFragment {
+  return side === 'src'
+    ? sql`if(ip_version = 4, toUInt64(src), bitOr(sipHash64(src6), 0x8000000000000000))`
+    : sql`if(ip_version = 4, toUInt64(dst), bitOr(sipHash64(dst6), 0x8000000000000000))`;
+}
+
+export type RollupTable =
+  | 'port_1m' | 'port_1h' | 'port_1d'
+  | 'source_1h' | 'source_1d'
+  | 'geo_1h' | 'geo_1d';
+
+export interface RollupDef {
+  readonly table: RollupTable;
+  /** The materialized view that feeds it. */
+  readonly view: string;
+  /** Time bucket of `t`; every bucket lies inside one UTC day. */
+  readonly bucket: 'minute' | 'hour' | 'day';
+  /** Dimension columns after `t`, in the table's ORDER BY order. */
+  readonly dimensions: readonly string[];
+  /** Measure columns with the aggregate that produces each. */
+  readonly measures: ReadonlyArray<{ readonly name: string; readonly expr: SqlFragment }>;
+}
+
+const BUCKET_SQL: Record<RollupDef['bucket'], SqlFragment> = {
+  minute: sql`toStartOfMinute(ts)`,
+  hour: sql`toStartOfHour(ts)`,
+  day: sql`toStartOfDay(ts)`,
+};
+
+const packets = { name: 'packets', expr: sql`count()` };
+const bytes = { name: 'bytes', expr: sql`sum(toUInt64(ip_len))` };
+const sources = { name: 'sources', expr: sql`uniqCombinedState(${addressKeySql('src')})` };
+const destinations = { name: 'destinations', expr: sql`uniqCombinedState(${addressKeySql('dst')})` };
+const firstSeen = { name: 'first_seen', expr: sql`minState(ts)` };
+const lastSeen = { name: 'last_seen', expr: sql`maxState(ts)` };
+
+const PORT_DIMS = ['sensor', 'proto', 'dport', 'class', 'tool', 'label'] as const;
+const SOURCE_DIMS = ['sensor', 'ip_version', 'src', 'src6', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn'] as const;
+const GEO_DIMS = ['sensor', 'country', 'asn', 'proto', 'class', 'label'] as const;
+
+function def(table: RollupTable, bucket: RollupDef['bucket'], dimensions: readonly string[], measures: RollupDef['measures']): RollupDef {
+  return Object.freeze({ table, view: `${table}_mv`, bucket, dimensions, measures });
+}
+
+export const ROLLUPS: readonly RollupDef[] = Object.freeze([
+  def('port_1m', 'minute', PORT_DIMS, [packets, bytes, sources, destinations]),
+  def('port_1h', 'hour', PORT_DIMS, [packets, bytes, sources, destinations]),
+  def('port_1d', 'day', PORT_DIMS, [packets, bytes, sources, destinations]),
+  def('source_1h', 'hour', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations]),
+  def('source_1d', 'day', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations]),
+  def('geo_1h', 'hour', GEO_DIMS, [packets, sources]),
+  def('geo_1d', 'day', GEO_DIMS, [packets, sources]),
+]);
+
+export function rollupDef(table: string): RollupDef {
+  const found = ROLLUPS.find((r) => r.table === table);
+  if (found === undefined) throw new DarkscopeError('INTERNAL', `unknown rollup table ${JSON.stringify(table)}`);
+  return found;
+}
+
+/** The output columns of a rollup SELECT, in order (for `INSERT INTO t (cols) SELECT`). */
+export function rollupColumns(rollup: RollupDef): string[] {
+  return ['t', ...rollup.dimensions, ...rollup.measures.map((m) => m.name)];
+}
+
+export interface TimeRange {
+  /** Inclusive, epoch seconds. */
+  readonly from: number;
+  /** Exclusive, epoch seconds. */
+  readonly to: number;
+}
+
+/**
+ * The SELECT that turns raw packets into rows of `rollup`. `packetsTable` is
+ * the qualified raw table (`store.table('packets')`); `range` adds a WHERE on
+ * ts (used by rebuild; the views have none).
+ */
+export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange): SqlFragment {
+  const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
+  const select = sqlJoin([
+    sql`${BUCKET_SQL[rollup.bucket]} AS t`,
+    ...dims,
+    ...rollup.measures.map((m) => sql`${m.expr} AS ${unsafeRawSql(m.name)}`),
+  ], unsafeRawSql(',\n    '));
+  const where = range === undefined
+    ? sql``
+    : sql`\nWHERE ts >= ${sqlDateTime(range.from)} AND ts < ${sqlDateTime(range.to)}`;
+  return sql`SELECT
+    ${select}
+FROM ${packetsTable}${where}
+GROUP BY t, ${sqlJoin(dims)}`;
+}

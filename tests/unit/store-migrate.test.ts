@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { expandStatement, loadMigrations, splitStatements } from '../../src/store/migrate.js';
+import { ROLLUPS, rollupColumns, rollupDef, rollupSelect } from '../../src/store/rollups.js';
+import { sqlQualified } from '../../src/store/sql.js';
+
+describe('splitStatements', () => {
+  it('splits at ; line ends and drops whole-line comments', () => {
+    const text = '-- header\nCREATE TABLE a (x UInt8)\nENGINE = Memory;\n\n-- note\nINSERT INTO a VALUES (1);   \n-- trailing comment\n';
+    expect(splitStatements(text)).toEqual(['CREATE TABLE a (x UInt8)\nENGINE = Memory', 'INSERT INTO a VALUES (1)']);
+  });
+  it('keeps a ; that is not at a line end', () => {
+    expect(splitStatements("SELECT ';' AS x;\n")).toEqual(["SELECT ';' AS x"]);
+  });
+});
+
+describe('expandStatement', () => {
+  it('expands {db} to the backquoted database and rollup selects from the builder', () => {
+    expect(expandStatement('CREATE TABLE {db}.t', 'mydb')).toBe('CREATE TABLE `mydb`.t');
+    expect(expandStatement('AS\n{rollup_select:port_1h}', 'mydb'))
+      .toBe(`AS\n${rollupSelect(rollupDef('port_1h'), sqlQualified('mydb', 'packets')).text}`);
+  });
+  it('rejects unknown placeholders and bad database names', () => {
+    expect(() => expandStatement('{dbx}', 'mydb')).toThrow(/unknown placeholder/);
+    expect(() => expandStatement('{rollup_select:nope}', 'mydb')).toThrow(/unknown rollup/);
+    expect(() => expandStatement('{db}', 'my-db')).toThrow(/identifier/);
+  });
+});
+
+describe('shipped migrations', () => {
+  it('load in version order with stable checksums per database name', async () => {
+    const a = await loadMigrations('db_a');
+    const b = await loadMigrations('db_a');
+    expect(a.map((m) => m.version)).toEqual([...a.map((m) => m.version)].sort((x, y) => x - y));
+    expect(a.map((m) => m.checksum)).toEqual(b.map((m) => m.checksum));
+    const text = a.flatMap((m) => m.statements).join('\n');
+    for (const r of ROLLUPS) expect(text).toContain(`CREATE MATERIALIZED VIEW IF NOT EXISTS \`db_a\`.${r.view} TO \`db_a\`.${r.table} AS`);
+    expect(text).not.toMatch(/\{[a-z_]+(:[a-z0-9_]+)?\}/);
+  });
+});
+
+describe('rollupSelect', () => {
+  const packets = sqlQualified('d', 'packets');
+  it('has no WHERE for views and a UTC day range for rebuilds', () => {
+    const view = rollupSelect(rollupDef('port_1m'), packets).text;
+    expect(view).not.toContain('WHERE');
+    expect(view).toContain('toStartOfMinute(ts) AS t');
+    const day = rollupSelect(rollupDef('port_1m'), packets, { from: 1704067200, to: 1704153600 }).text;
+    expect(day).toContain("WHERE ts >= toDateTime(1704067200, 'UTC') AND ts < toDateTime(1704153600, 'UTC')");
+  });
+  it('selects exactly the table columns, t first', () => {
+    expect(rollupColumns(rollupDef('geo_1d'))).toEqual(['t', 'sensor', 'country', 'asn', 'proto', 'class', 'label', 'packets', 'sources']);
+    expect(rollupColumns(rollupDef('source_1h'))).toEqual([
+      't', 'sensor', 'ip_version', 'src', 'src6', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn',
+      'packets', 'bytes', 'first_seen', 'last_seen', 'destinations',
+    ]);
+  });
+});
