@@ -7,10 +7,11 @@
  * depend only on the data: a resumed run cuts the same batches as the run it
  * resumes.
  */
-import type { StorablePacket } from '../store/packet-rows.js';
+import type { EncodedRows, RowBatchBuilder, StorablePacket } from '../store/packet-rows.js';
 
 export interface PendingBatch {
-  readonly packets: StorablePacket[];
+  /** The batch's rows, already encoded for the store. */
+  readonly rows: EncodedRows;
   /** 00:00 UTC of the batch's day, epoch seconds. */
   readonly day: number;
   readonly firstIndex: number;
@@ -21,6 +22,8 @@ export interface PendingBatch {
 
 export interface BatcherOptions {
   readonly maxRows: number;
+  /** Encodes each packet as it joins a batch (the batch key's low half is the batch's first record index). */
+  readonly builder: RowBatchBuilder;
   /** null: no age limit (file inputs). */
   readonly maxAgeMs: number | null;
   readonly now?: () => number;
@@ -33,22 +36,23 @@ export async function* batchPackets(
   opts: BatcherOptions,
 ): AsyncGenerator<PendingBatch, void, undefined> {
   const now = opts.now ?? Date.now;
+  const builder = opts.builder;
   const it = source[Symbol.asyncIterator]();
-  let current: Array<StorablePacket & { recordOffset: number }> = [];
   let day = -1;
   let openedAt = 0;
+  let firstIndex = 0;
+  let last: (StorablePacket & { recordOffset: number }) | null = null;
   const flush = (): PendingBatch => {
-    const packets = current;
-    current = [];
-    const last = packets[packets.length - 1];
-    return { packets, day, firstIndex: packets[0].recordIndex, lastIndex: last.recordIndex, lastOffset: last.recordOffset };
+    const l = last as StorablePacket & { recordOffset: number };
+    last = null;
+    return { rows: builder.finish(), day, firstIndex, lastIndex: l.recordIndex, lastOffset: l.recordOffset };
   };
   let pending: Promise<IteratorResult<Array<StorablePacket & { recordOffset: number }>>> | null = null;
   try {
     for (;;) {
       pending ??= it.next();
       let r: IteratorResult<Array<StorablePacket & { recordOffset: number }>> | typeof TIMEOUT;
-      if (opts.maxAgeMs !== null && current.length > 0) {
+      if (opts.maxAgeMs !== null && last !== null) {
         const left = openedAt + opts.maxAgeMs - now();
         if (left <= 0) {
           yield flush();
@@ -69,15 +73,18 @@ export async function* batchPackets(
       if (r.done) break;
       for (const p of r.value) {
         const d = p.tsSec - (p.tsSec % 86_400);
-        if (current.length > 0 && (d !== day || current.length >= opts.maxRows)) yield flush();
-        if (current.length === 0) {
+        if (last !== null && (d !== day || builder.count >= opts.maxRows)) yield flush();
+        if (last === null) {
           day = d;
           openedAt = now();
+          firstIndex = p.recordIndex;
+          builder.reset(firstIndex >>> 0);
         }
-        current.push(p);
+        builder.append(p);
+        last = p;
       }
     }
-    if (current.length > 0) yield flush();
+    if (last !== null) yield flush();
   } finally {
     if (typeof it.return === 'function') await it.return();
   }

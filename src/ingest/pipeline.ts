@@ -15,7 +15,7 @@ import type { Classifiers } from '../cli/enrichment-options.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { StoreClient } from '../store/client.js';
 import { loadProgress, saveProgress, type FileProgress, type ProgressKey } from '../store/ingest-progress.js';
-import type { StorablePacket } from '../store/packet-rows.js';
+import { RowBatchBuilder, type StorablePacket } from '../store/packet-rows.js';
 import { withRetry, type RetryHooks } from '../store/retry.js';
 import { TOOL_RULES_VERSION } from './classify/index.js';
 import { batchPackets, type PendingBatch } from './batcher.js';
@@ -133,7 +133,9 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
   let failure: unknown = null;
   let checksLeft = identity.resumable ? opts.maxInFlight : 0;
 
-  for await (const batch of batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs })) {
+  const builder = new RowBatchBuilder({ sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, batchKeyHi: identity.keyHi, batchKeyLo: 0 }, opts.batchRows);
+  const batches = batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs, builder });
+  for await (const batch of batches) {
     while (inFlight.size >= opts.maxInFlight && failure === null) await Promise.race(inFlight);
     if (failure !== null) break;
     const entry = tracker.add(batch);
@@ -142,7 +144,7 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
     const started = Date.now();
     const p: Promise<void> = deps.writer
       .write(
-        { sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, keyHi: identity.keyHi, keyLo: batch.firstIndex >>> 0, day: batch.day, packets: batch.packets },
+        { keyHi: identity.keyHi, day: batch.day, rows: batch.rows },
         { checkFirst, ...retryHooks },
       )
       .then(async (w) => {

@@ -9,20 +9,19 @@
  */
 import { Readable } from 'node:stream';
 import type { StoreClient } from './client.js';
-import { PacketRowEncoder, type StorablePacket } from './packet-rows.js';
+import { withoutRecords, type EncodedRows } from './packet-rows.js';
 import { RAW_COLUMNS } from './raw-columns.js';
 import { sql, sqlIdent, sqlJoin } from './sql.js';
 import { withRetry, type RetryHooks } from './retry.js';
 import { storedRanges, type StoredRange } from './stored-ranges.js';
 
 export interface PacketBatch {
-  readonly sensor: string;
-  readonly toolRules: number;
+  /** Upper half of the batch key: identifies the input file (see ingest/file-identity.ts). */
   readonly keyHi: number;
-  readonly keyLo: number;
   /** 00:00 UTC of the day every packet of the batch belongs to (epoch seconds). */
   readonly day: number;
-  readonly packets: readonly StorablePacket[];
+  /** The rows, encoded with this batch's key. */
+  readonly rows: EncodedRows;
 }
 
 export interface WriteOptions extends RetryHooks {
@@ -44,7 +43,6 @@ function inRanges(ri: number, ranges: readonly StoredRange[]): boolean {
 }
 
 export class BatchWriter {
-  private readonly encoder = new PacketRowEncoder();
   private readonly insertQuery: string;
 
   constructor(private readonly store: StoreClient) {
@@ -55,22 +53,19 @@ export class BatchWriter {
   async write(batch: PacketBatch, opts: WriteOptions): Promise<WriteResult> {
     const ctx = { url: this.store.url, database: this.store.database };
     const { value, retries } = await withRetry(ctx, opts, async (attempt) => {
-      let packets = batch.packets;
+      let rows = batch.rows;
       // After a failed attempt the data may have been stored all the same: look before sending again.
-      if ((opts.checkFirst || attempt > 0) && packets.length > 0) {
-        const ranges = await storedRanges(this.store, batch.keyHi, batch.day, packets[0].recordIndex, packets[packets.length - 1].recordIndex);
-        if (ranges.length > 0) packets = packets.filter((p) => !inRanges(p.recordIndex, ranges));
+      if ((opts.checkFirst || attempt > 0) && rows.count > 0) {
+        const ranges = await storedRanges(this.store, batch.keyHi, batch.day, rows.recordIndexes[0], rows.recordIndexes[rows.count - 1]);
+        if (ranges.length > 0) rows = withoutRecords(rows, (ri) => inRanges(ri, ranges));
       }
-      if (packets.length > 0) await this.insert(batch, packets);
-      return { rowsWritten: packets.length, rowsAlreadyStored: batch.packets.length - packets.length };
+      if (rows.count > 0) await this.insert(rows.bytes);
+      return { rowsWritten: rows.count, rowsAlreadyStored: batch.rows.count - rows.count };
     });
     return { ...value, retries };
   }
 
-  private async insert(batch: PacketBatch, packets: readonly StorablePacket[]): Promise<void> {
-    const rows = this.encoder.encode(packets, 0, packets.length, {
-      sensor: batch.sensor, toolRules: batch.toolRules, batchKeyHi: batch.keyHi, batchKeyLo: batch.keyLo,
-    });
+  private async insert(rows: Buffer): Promise<void> {
     const res = await this.store.clickhouse.exec({ query: this.insertQuery, values: Readable.from([rows]) });
     for await (const _chunk of res.stream) {
       // drain the (empty) response so the socket is released

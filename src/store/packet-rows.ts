@@ -8,6 +8,7 @@
  * as UInt32 seconds, String as LEB128 length + bytes, FixedString(N) as N bytes.
  */
 import type { ClassifiedPacket } from '../ingest/packet.js';
+import { addressKeyHalves } from './address-key.js';
 import { CLASS_CODES, TOOL_CODES } from './raw-columns.js';
 
 /** What is the same for every row of a batch. */
@@ -24,11 +25,7 @@ export type StorablePacket = ClassifiedPacket & { recordIndex: number };
 
 const ZERO16 = new Uint8Array(16);
 /** Upper bound of one row's size, apart from the sensor and label strings. */
-const FIXED_ROW_BYTES = 110;
-
-function lebLength(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
-}
+const FIXED_ROW_BYTES = 130;
 
 function writeLeb(buf: Buffer, pos: number, n: number): number {
   while (n >= 0x80) {
@@ -39,23 +36,85 @@ function writeLeb(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-export class PacketRowEncoder {
+/** Rows of one batch, encoded, with where each row starts and which record it came from. */
+export interface EncodedRows {
+  readonly count: number;
+  /** RowBinary bytes of all rows, in order. */
+  readonly bytes: Buffer;
+  /** starts[i] is the byte offset of row i; starts[count] is bytes.length. */
+  readonly starts: Uint32Array;
+  readonly recordIndexes: Float64Array;
+}
+
+/**
+ * Encodes packets into one batch's RowBinary rows as they arrive, so the
+ * packet objects can be dropped at once: a batch costs its encoded size
+ * (about 130 bytes a row), not the packets' objects.
+ */
+export class RowBatchBuilder {
+  private buf: Buffer;
+  private pos = 0;
+  private n = 0;
+  private starts: Uint32Array;
+  private indexes: Float64Array;
   private readonly labelCache = new Map<string, Buffer>();
   private readonly countryCache = new Map<string, Buffer>();
+  private readonly key: [number, number] = [0, 0];
+  private readonly sensor: Buffer;
+  private ctx: BatchContext;
 
-  /** Encodes rows [from, to) of `packets` into one Buffer. */
-  encode(packets: readonly StorablePacket[], from: number, to: number, ctx: BatchContext): Buffer {
-    const sensor = Buffer.from(ctx.sensor, 'utf8');
-    let maxLabel = 0;
-    for (let i = from; i < to; i++) {
-      const l = packets[i].label.length;
-      if (l > maxLabel) maxLabel = l;
+  constructor(ctx: BatchContext, expectedRows: number) {
+    this.ctx = ctx;
+    this.sensor = Buffer.from(ctx.sensor, 'utf8');
+    const rows = Math.max(16, expectedRows);
+    this.buf = Buffer.allocUnsafe(rows * (FIXED_ROW_BYTES + this.sensor.length + 16));
+    this.starts = new Uint32Array(rows + 1);
+    this.indexes = new Float64Array(rows);
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** Starts a new batch with this batch key (the builder's buffers are handed out by finish()). */
+  reset(batchKeyLo: number): void {
+    this.ctx = { ...this.ctx, batchKeyLo };
+    this.pos = 0;
+    this.n = 0;
+  }
+
+  append(p: StorablePacket): void {
+    const need = FIXED_ROW_BYTES + this.sensor.length + 5 + p.label.length * 3 + 16;
+    if (this.pos + need > this.buf.length) this.grow(need);
+    if (this.n + 1 >= this.starts.length) {
+      const s = new Uint32Array(this.starts.length * 2);
+      s.set(this.starts);
+      this.starts = s;
+      const ix = new Float64Array(this.indexes.length * 2);
+      ix.set(this.indexes);
+      this.indexes = ix;
     }
-    const perRow = FIXED_ROW_BYTES + lebLength(sensor.length) + sensor.length + 5 + maxLabel * 3 + 16;
-    const buf = Buffer.allocUnsafe(perRow * (to - from));
-    let pos = 0;
-    for (let i = from; i < to; i++) pos = this.row(buf, pos, packets[i], sensor, ctx);
-    return buf.subarray(0, pos);
+    this.starts[this.n] = this.pos;
+    this.indexes[this.n] = p.recordIndex;
+    this.pos = this.row(this.buf, this.pos, p);
+    this.n++;
+  }
+
+  /** The encoded rows (copies sized to fit, so the builder can go on with the next batch). */
+  finish(): EncodedRows {
+    this.starts[this.n] = this.pos;
+    return {
+      count: this.n,
+      bytes: Buffer.from(this.buf.subarray(0, this.pos)),
+      starts: this.starts.slice(0, this.n + 1),
+      recordIndexes: this.indexes.slice(0, this.n),
+    };
+  }
+
+  private grow(need: number): void {
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + need));
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
   }
 
   private bytesOf(cache: Map<string, Buffer>, s: string): Buffer {
@@ -67,7 +126,9 @@ export class PacketRowEncoder {
     return b;
   }
 
-  private row(buf: Buffer, pos: number, p: StorablePacket, sensor: Buffer, ctx: BatchContext): number {
+  private row(buf: Buffer, pos: number, p: StorablePacket): number {
+    const ctx = this.ctx;
+    const sensor = this.sensor;
     pos = writeLeb(buf, pos, sensor.length);
     pos += sensor.copy(buf, pos);
     buf.writeUInt32LE(p.tsSec, pos); pos += 4;
@@ -83,12 +144,18 @@ export class PacketRowEncoder {
     buf.writeUInt16LE(p.tcpFlags, pos); pos += 2;
     buf[pos++] = CLASS_CODES[p.trafficClass];
     buf[pos++] = TOOL_CODES[p.tool];
-    const label = p.label === '' ? null : this.bytesOf(this.labelCache, p.label);
-    if (label === null) buf[pos++] = 0;
-    else { pos = writeLeb(buf, pos, label.length); pos += label.copy(buf, pos); }
-    const country = p.country === '' ? null : this.bytesOf(this.countryCache, p.country);
-    if (country === null) buf[pos++] = 0;
-    else { buf[pos++] = country.length; pos += country.copy(buf, pos); }
+    if (p.label === '') buf[pos++] = 0;
+    else {
+      const label = this.bytesOf(this.labelCache, p.label);
+      pos = writeLeb(buf, pos, label.length);
+      pos += label.copy(buf, pos);
+    }
+    if (p.country === '') buf[pos++] = 0;
+    else {
+      const country = this.bytesOf(this.countryCache, p.country);
+      buf[pos++] = country.length;
+      pos += country.copy(buf, pos);
+    }
     buf.writeUInt32LE(p.asn >>> 0, pos); pos += 4;
     buf[pos++] = p.ttl;
     buf.writeUInt16LE(p.ipId, pos); pos += 2;
@@ -105,13 +172,44 @@ export class PacketRowEncoder {
     const ri = p.recordIndex;
     buf.writeUInt32LE(ri % 4294967296, pos); pos += 4;
     buf.writeUInt32LE(Math.floor(ri / 4294967296), pos); pos += 4;
+    const k = this.key;
+    addressKeyHalves(p.ipVersion, p.src4, p.src6, k);
+    buf.writeUInt32LE(k[0], pos); pos += 4;
+    buf.writeUInt32LE(k[1], pos); pos += 4;
+    addressKeyHalves(p.ipVersion, p.dst4, p.dst6, k);
+    buf.writeUInt32LE(k[0], pos); pos += 4;
+    buf.writeUInt32LE(k[1], pos); pos += 4;
     return pos;
   }
+}
+
+/** Encodes a whole list of packets as one batch (tests and tools; the pipeline appends as it goes). */
+export function encodeRows(packets: readonly StorablePacket[], ctx: BatchContext): EncodedRows {
+  const b = new RowBatchBuilder(ctx, packets.length);
+  for (const p of packets) b.append(p);
+  return b.finish();
+}
+
+/** The rows of `rows` whose record index is not in `drop`, as a new EncodedRows. */
+export function withoutRecords(rows: EncodedRows, drop: (recordIndex: number) => boolean): EncodedRows {
+  const parts: Buffer[] = [];
+  const starts: number[] = [0];
+  const indexes: number[] = [];
+  let size = 0;
+  for (let i = 0; i < rows.count; i++) {
+    if (drop(rows.recordIndexes[i])) continue;
+    const row = rows.bytes.subarray(rows.starts[i], rows.starts[i + 1]);
+    parts.push(row);
+    size += row.length;
+    starts.push(size);
+    indexes.push(rows.recordIndexes[i]);
+  }
+  return { count: indexes.length, bytes: Buffer.concat(parts, size), starts: Uint32Array.from(starts), recordIndexes: Float64Array.from(indexes) };
 }
 
 /** The column order this encoder writes; a test compares it with RAW_COLUMNS. */
 export const ENCODED_COLUMNS = [
   'sensor', 'ts', 'ts_us', 'ip_version', 'src', 'dst', 'src6', 'dst6', 'proto', 'sport', 'dport', 'tcp_flags', 'class', 'tool', 'label',
   'country', 'asn', 'ttl', 'ip_id', 'tcp_seq', 'tcp_window', 'tcp_options', 'ip_len', 'icmp_type', 'icmp_code', 'fragment', 'tool_rules',
-  'batch_key', 'record_index',
+  'batch_key', 'record_index', 'src_key', 'dst_key',
 ] as const;

@@ -48,6 +48,8 @@ export const RAW_COLUMNS = Object.freeze([
   { name: 'tool_rules', type: 'UInt8' },
   { name: 'batch_key', type: 'UInt64' },
   { name: 'record_index', type: 'UInt64' },
+  { name: 'src_key', type: 'UInt64' },
+  { name: 'dst_key', type: 'UInt64' },
 ] as const satisfies readonly RawColumn[]);
 
 export type RawColumnName = (typeof RAW_COLUMNS)[number]['name'];

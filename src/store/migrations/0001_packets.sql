@@ -34,7 +34,14 @@ CREATE TABLE IF NOT EXISTS {db}.packets
     fragment UInt8,
     tool_rules UInt8,
     batch_key UInt64,
-    record_index UInt64
+    record_index UInt64,
+    -- 64-bit keys of the addresses for unique counts (see src/store/address-key.ts):
+    -- the IPv4 value, or for IPv6 the XOR of the two 64-bit halves with the top bit
+    -- set. darkscope's writer sends them precomputed; the DEFAULT fills them for any
+    -- other insert path with exactly the same value. Every rollup counts these keys,
+    -- so no view has to hash IPv6 addresses row by row.
+    src_key UInt64 DEFAULT if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808)),
+    dst_key UInt64 DEFAULT if(ip_version = 4, toUInt64(dst), bitOr(bitXor(reinterpretAsUInt64(substring(dst6, 1, 8)), reinterpretAsUInt64(substring(dst6, 9, 8))), 9223372036854775808))
 )
 ENGINE = MergeTree()
 PARTITION BY toYYYYMMDD(ts)
