@@ -7,8 +7,10 @@
  * ClickHouse; an in-flight slot is released only once its progress is saved,
  * so after a crash at most `maxInFlight` batches can be stored without their
  * progress. A rerun reads the file again from the saved record, cuts the same
- * batches (their boundaries depend only on the data), and checks the first
- * `maxInFlight` of them against what is already stored before sending.
+ * batches (their boundaries depend only on the data), and checks them against
+ * what is already stored before sending, until `maxInFlight` batches in a row
+ * are entirely new (see "checking mode" below; this also covers a run whose
+ * progress rows were lost).
  */
 import type { Logger } from 'pino';
 import type { Classifiers } from '../cli/enrichment-options.js';
@@ -131,16 +133,23 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
   const tracker = new ProgressTracker(identity, key, store, ctx, retryHooks, result.batches);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
-  let checksLeft = identity.resumable ? opts.maxInFlight : 0;
+  // Checking mode (resumable files only): batches are sent one at a time, each
+  // after asking the store which of its records are already there, until
+  // maxInFlight batches in a row turn out to be entirely new. Batches were
+  // dispatched in order with at most maxInFlight in flight, so after that many
+  // new ones no later batch can have been stored by an earlier run, whether or
+  // not that run managed to save its progress.
+  let checking = identity.resumable;
+  let newInARow = 0;
 
   const builder = new RowBatchBuilder({ sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, batchKeyHi: identity.keyHi, batchKeyLo: 0 }, opts.batchRows);
   const batches = batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs, builder });
   for await (const batch of batches) {
-    while (inFlight.size >= opts.maxInFlight && failure === null) await Promise.race(inFlight);
+    const limit = checking ? 1 : opts.maxInFlight;
+    while (inFlight.size >= limit && failure === null) await Promise.race(inFlight);
     if (failure !== null) break;
     const entry = tracker.add(batch);
-    const checkFirst = checksLeft > 0;
-    checksLeft--;
+    const checkFirst = checking;
     const started = Date.now();
     const p: Promise<void> = deps.writer
       .write(
@@ -151,6 +160,10 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
         result.stored += w.rowsWritten;
         result.alreadyStored += w.rowsAlreadyStored;
         result.retries += w.retries;
+        if (checkFirst) {
+          newInARow = w.rowsAlreadyStored > 0 ? 0 : newInARow + 1;
+          if (newInARow >= opts.maxInFlight) checking = false;
+        }
         observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started });
         await tracker.done(entry);
       })
