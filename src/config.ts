@@ -30,6 +30,25 @@ export interface Config {
     readonly rawDays: number;
     readonly minuteDays: number;
   };
+  /** Limits applied to every query the API and the report commands send (per query, on the server). */
+  readonly query: {
+    /** max_execution_time: a query running longer fails with CLICKHOUSE_TIMEOUT (HTTP 503). */
+    readonly timeoutSec: number;
+    /** max_result_rows (result_overflow_mode = throw). */
+    readonly maxResultRows: number;
+    /** max_memory_usage, bytes. */
+    readonly maxMemoryBytes: number;
+  };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    /** Bearer tokens; empty = no authentication. */
+    readonly tokens: readonly string[];
+    /** Longest time range a request may ask for, in days. */
+    readonly maxRangeDays: number;
+    /** Requests per minute per client address on /api/v1; 0 = no rate limit. */
+    readonly rateLimitPerMinute: number;
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Managed local ClickHouse: data directory and server binary. */
   readonly home: string;
@@ -54,6 +73,9 @@ export interface ConfigOverrides {
   rawDays?: string | number;
   minuteDays?: string | number;
   logLevel?: string;
+  host?: string;
+  port?: string | number;
+  queryTimeoutSec?: string | number;
 }
 
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
@@ -89,6 +111,9 @@ function list(flag: string[] | undefined, env: Env, envName: string): string[] {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const SENSOR = /^[A-Za-z0-9_.:-]{1,64}$/;
+const HOST = /^[A-Za-z0-9_.:[\]-]{1,253}$/;
+/** Shortest accepted API token: shorter ones are guessable. */
+export const MIN_API_TOKEN_LENGTH = 16;
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> {
@@ -109,6 +134,14 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
   if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
   const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LEVELS.includes(logLevel)) throw bad(`log level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
+  const host = o.host ?? env.DARKSCOPE_API_HOST ?? '127.0.0.1';
+  if (!HOST.test(host)) throw bad(`API host "${host}" must be an address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)`);
+  const tokens = list(undefined, env, 'DARKSCOPE_API_TOKENS');
+  tokens.forEach((t, i) => {
+    // The token itself is never part of the message.
+    if (t.length < MIN_API_TOKEN_LENGTH) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} has ${t.length} characters, fewer than min allowed ${MIN_API_TOKEN_LENGTH}`);
+    if (!/^[\x21-\x7e]+$/.test(t)) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} must be printable ASCII without spaces`);
+  });
   const home = env.DARKSCOPE_HOME ?? `${env.HOME ?? '.'}/.local/share/darkscope`;
   const cfg: Config = {
     clickhouse: {
@@ -133,6 +166,18 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
     retention: {
       rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, 30, 1, 36_500),
       minuteDays: int(o.minuteDays, env, { flag: 'minute-days', env: 'DARKSCOPE_RETENTION_MINUTE_DAYS' }, 14, 1, 36_500),
+    },
+    query: {
+      timeoutSec: int(o.queryTimeoutSec, env, { flag: 'query-timeout-sec', env: 'DARKSCOPE_QUERY_TIMEOUT_SEC' }, 10, 1, 3_600),
+      maxResultRows: int(undefined, env, { flag: 'query-max-result-rows', env: 'DARKSCOPE_QUERY_MAX_RESULT_ROWS' }, 1_000_000, 1_000, 1_000_000_000),
+      maxMemoryBytes: int(undefined, env, { flag: 'query-max-memory-bytes', env: 'DARKSCOPE_QUERY_MAX_MEMORY_BYTES' }, 4_000_000_000, 10_000_000, 1_000_000_000_000),
+    },
+    api: {
+      host,
+      port: int(o.port, env, { flag: 'port', env: 'DARKSCOPE_API_PORT' }, 8080, 0, 65_535),
+      tokens,
+      maxRangeDays: int(undefined, env, { flag: 'api-max-range-days', env: 'DARKSCOPE_API_MAX_RANGE_DAYS' }, 400, 1, 36_500),
+      rateLimitPerMinute: int(undefined, env, { flag: 'api-rate-limit', env: 'DARKSCOPE_API_RATE_LIMIT' }, 600, 0, 1_000_000),
     },
     logLevel,
     home,

@@ -43,7 +43,7 @@ export const ErrorCodes = Object.freeze({
   SCHEMA: spec('DARKSCOPE_E_SCHEMA', 500,
     'Run `darkscope migrate` against this database, or check that --database names a darkscope database.'),
   NO_CLICKHOUSE_BINARY: spec('DARKSCOPE_E_NO_CLICKHOUSE_BINARY', 500,
-    'Install a ClickHouse server: on Debian/Ubuntu `apt-get install clickhouse-server`; or download the official single `clickhouse` binary and set DARKSCOPE_CLICKHOUSE_BIN to it; or run `docker compose up clickhouse` and pass --clickhouse-url.'),
+    'Then run the command again (see "Quick start" in the README).'),
   INTERNAL: spec('DARKSCOPE_E_INTERNAL', 500, 'This is a bug; please report it with the command you ran.'),
 });
 

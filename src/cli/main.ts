@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isDarkscopeError } from '../errors.js';
+import { clickhouseCommand } from './commands/clickhouse.js';
 import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
 import { migrateCommand, retentionCommand, rollupsCommand } from './commands/schema.js';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program.addCommand(migrateCommand(ctx, setExit));
   program.addCommand(retentionCommand(ctx, setExit));
   program.addCommand(rollupsCommand(ctx, setExit));
+  program.addCommand(clickhouseCommand(ctx, setExit));
   const wire = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
     c.commands.forEach(wire);

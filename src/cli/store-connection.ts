@@ -3,10 +3,20 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createStoreClient, type StoreClient } from '../store/client.js';
 import { migrate } from '../store/migrate.js';
+import { resolveClickHouse } from './clickhouse-target.js';
 
-export async function connectStore(cfg: Config, log: Logger, opts: { migrate: boolean }): Promise<StoreClient> {
+export interface ConnectOptions {
+  /** Apply pending migrations (first use). */
+  readonly migrate: boolean;
+  /** Environment for finding a ClickHouse binary when the managed server must be started. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function connectStore(cfg: Config, log: Logger, opts: ConnectOptions): Promise<StoreClient> {
+  const target = await resolveClickHouse(cfg, log, { env: opts.env });
+  if (target.source === 'managed-started') log.warn({ url: target.url }, 'started a local ClickHouse server (stop it with: darkscope clickhouse stop)');
   const store = createStoreClient({
-    url: cfg.clickhouse.url,
+    url: target.url,
     database: cfg.clickhouse.database,
     username: cfg.clickhouse.username,
     password: cfg.clickhouse.password,

@@ -85,8 +85,18 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The directories searched: PATH, extended with the sbin directories where
+ * Debian installs clickhouse-server (not on an ordinary user's PATH). An empty
+ * PATH searches nothing.
+ */
+function searchDirs(env: NodeJS.ProcessEnv): string[] {
+  const path = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return path.length === 0 ? [] : [...path, '/usr/sbin', '/usr/local/sbin'];
+}
+
 async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+  for (const dir of searchDirs(env)) {
     if (dir === '') continue;
     const candidate = join(dir, name);
     if (await isExecutable(candidate)) return resolve(candidate);
@@ -104,13 +114,13 @@ function noBinary(detail: string): DarkscopeError {
     `${detail}. Get one in any of three ways: ` +
     '(1) apt-get update && apt-get install -y clickhouse-server (Debian/Ubuntu); ' +
     '(2) download the official single `clickhouse` binary (curl https://clickhouse.com/ | sh) and set DARKSCOPE_CLICKHOUSE_BIN to its path; ' +
-    '(3) run a server yourself (docker compose up clickhouse) and pass its URL (--clickhouse-url, or DARKSCOPE_TEST_CLICKHOUSE_URL for tests)');
+    '(3) run one with docker compose (docker compose up -d clickhouse) and pass its URL with --clickhouse-url or DARKSCOPE_CLICKHOUSE_URL (DARKSCOPE_TEST_CLICKHOUSE_URL for the tests)');
 }
 
 /**
- * Finds a server binary: the explicit `bin`, else `clickhouse` on PATH (run as
- * `clickhouse server`), else `clickhouse-server` on PATH, else
- * /usr/sbin/clickhouse-server (not on PATH for ordinary users on Debian).
+ * Finds a server binary: the explicit `bin`, else `clickhouse` (run as
+ * `clickhouse server`), else `clickhouse-server`, searched on PATH and in
+ * /usr/sbin and /usr/local/sbin (not on PATH for ordinary users on Debian).
  */
 export async function findClickHouseBinary(options: FindBinaryOptions = {}): Promise<ClickHouseBinary> {
   const env = options.env ?? process.env;
@@ -119,9 +129,8 @@ export async function findClickHouseBinary(options: FindBinaryOptions = {}): Pro
     if (!(await isExecutable(path))) throw noBinary(`the ClickHouse binary ${path} does not exist or is not executable`);
     return binaryFor(path);
   }
-  const found = (await onPath('clickhouse', env)) ?? (await onPath('clickhouse-server', env))
-    ?? ((await isExecutable('/usr/sbin/clickhouse-server')) ? '/usr/sbin/clickhouse-server' : undefined);
-  if (found === undefined) throw noBinary('no ClickHouse server binary found (looked for clickhouse and clickhouse-server on PATH and /usr/sbin/clickhouse-server)');
+  const found = (await onPath('clickhouse', env)) ?? (await onPath('clickhouse-server', env));
+  if (found === undefined) throw noBinary('no ClickHouse server binary found (looked for clickhouse and clickhouse-server on PATH, /usr/sbin and /usr/local/sbin)');
   return binaryFor(found);
 }
 

@@ -48,7 +48,7 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
   const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr).child({ module: 'ingest' });
   const specs = await expandInputs(inputs);
   const classifiers = await classifiersFromConfig(cfg.ingest);
-  const store = await connectStore(cfg, logger, { migrate: true });
+  const store = await connectStore(cfg, logger, { migrate: true, env: ctx.env as NodeJS.ProcessEnv });
   try {
     if (cfg.ingest.darknets.length > 0) await saveSensorDarknets(store, cfg.ingest.sensor, cfg.ingest.darknets);
     const display = new ProgressDisplay({ out: ctx.stderr, tty: ctx.isTTY, totalBytes: specs.reduce((a, s) => a + s.size, 0) });
