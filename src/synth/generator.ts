@@ -54,6 +54,8 @@ export interface SynthOptions {
   researchShare?: number;
   onsets?: PortOnset[];
   bursts?: BackscatterBurst[];
+  /** TCP ports that get no baseline traffic: they are hit only by onsets (e.g. a new exploit wave). */
+  quietPorts?: number[];
 }
 
 export interface SynthTruth {
@@ -141,6 +143,7 @@ async function* generate(o: typeof DEFAULTS & SynthOptions, truth: SynthTruth): 
   header.writeUInt32LE(1, 20);
   yield header;
 
+  const quiet = new Set(o.quietPorts ?? []);
   const usPerPacket = (o.durationSec * 1e6) / Math.max(1, o.packets);
   const startUs = o.startSec * 1e6;
   truth.firstSec = o.startSec;
@@ -156,7 +159,7 @@ async function* generate(o: typeof DEFAULTS & SynthOptions, truth: SynthTruth): 
     const start = pos;
     pos += 16;
     pos = writePacket(out, pos, rng, o, truth, {
-      darknet, tcpRank, udpRank, tcpZipf, udpZipf, srcZipf, srcAddr, srcTool, srcTtl, researchAddr, frac, burstVictim,
+      darknet, tcpRank, udpRank, tcpZipf, udpZipf, srcZipf, srcAddr, srcTool, srcTtl, researchAddr, frac, burstVictim, quiet,
     });
     out.writeUInt32LE(sec, start);
     out.writeUInt32LE(tUs - sec * 1e6, start + 4);
@@ -186,6 +189,7 @@ interface Model {
   researchAddr: Uint32Array;
   frac: number;
   burstVictim: number;
+  quiet: ReadonlySet<number>;
 }
 
 function count(truth: SynthTruth, proto: string, port: number | null, cls: 'scan' | 'backscatter' | 'other'): void {
@@ -264,6 +268,7 @@ function writePacket(b: Buffer, pos: number, rng: Random, o: typeof DEFAULTS & S
   } else {
     proto = 6;
     let dport = m.tcpRank[m.tcpZipf.sample(rng)];
+    while (m.quiet.has(dport)) dport = m.tcpRank[m.tcpZipf.sample(rng)];
     for (const on of o.onsets ?? []) {
       if (on.proto === 'tcp' && m.frac >= on.from && rng.float() < on.share) dport = on.port;
     }
@@ -341,7 +346,8 @@ function writeIpv6Syn(b: Buffer, pos: number, rng: Random, m: Model, truth: Synt
   b[ip + 6] = 6; b[ip + 7] = 64;
   b.writeUInt32BE(0x20010db8, ip + 8); b.writeUInt32BE(0, ip + 12); b.writeUInt32BE(0, ip + 16); b.writeUInt32BE(1 + rng.int(5000), ip + 20);
   b.writeUInt32BE(0x20010db8, ip + 24); b.writeUInt32BE(0xffff0000, ip + 28); b.writeUInt32BE(0, ip + 32); b.writeUInt32BE(rng.int(m.darknet.size), ip + 36);
-  const dport = m.tcpRank[m.tcpZipf.sample(rng)];
+  let dport = m.tcpRank[m.tcpZipf.sample(rng)];
+  while (m.quiet.has(dport)) dport = m.tcpRank[m.tcpZipf.sample(rng)];
   const end = writeTcp(b, ip + 40, 1024 + rng.int(64512), dport, rng.u32(), 0x02, 64800, true);
   truth.ipv6++;
   count(truth, 'tcp', dport, 'scan');
