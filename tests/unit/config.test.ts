@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({ HOME: '/home/u' });
+    expect(c.clickhouse).toMatchObject({ url: 'http://localhost:8123', explicitUrl: null, database: 'darkscope', username: 'default', password: '' });
+    expect(c.ingest).toMatchObject({ sensor: 'default', batchRows: 200_000, batchAgeMs: 1000, maxInFlight: 2, enrich: true, labelFiles: [], darknets: [] });
+    expect(c.retention).toEqual({ rawDays: 30, minuteDays: 14 });
+    expect(c.home).toBe('/home/u/.local/share/darkscope');
+    expect(Object.isFrozen(c.ingest)).toBe(true);
+  });
+
+  it('command line beats environment; lists split on commas', () => {
+    const c = loadConfig({ DARKSCOPE_DATABASE: 'env_db', DARKSCOPE_LABELS: 'a.txt, b.txt', DARKSCOPE_BATCH_ROWS: '5000' }, { database: 'flag_db' });
+    expect(c.clickhouse.database).toBe('flag_db');
+    expect(c.ingest.labelFiles).toEqual(['a.txt', 'b.txt']);
+    expect(c.ingest.batchRows).toBe(5000);
+  });
+
+  it('rejects bad values with exact messages naming the setting', () => {
+    const msg = (env: Record<string, string>, o = {}) => { try { loadConfig(env, o); return ''; } catch (e) { return (e as Error).message; } };
+    expect(msg({ DARKSCOPE_BATCH_ROWS: '0' })).toBe('"DARKSCOPE_BATCH_ROWS" value 0 is less than min allowed 1');
+    expect(msg({}, { maxInFlight: '99' })).toBe('--max-in-flight value 99 is more than max allowed 16');
+    expect(msg({ DARKSCOPE_RETENTION_RAW_DAYS: 'ten' })).toBe('"DARKSCOPE_RETENTION_RAW_DAYS" value "ten" is not an integer');
+    expect(msg({ DARKSCOPE_CLICKHOUSE_URL: 'localhost:8123' })).toBe('ClickHouse URL "localhost:8123" must use http or https (the HTTP interface, port 8123 by default)');
+    expect(msg({}, { database: 'my-db' })).toBe('database name "my-db" must match ^[A-Za-z_][A-Za-z0-9_]{0,62}$');
+    expect(msg({}, { sensor: 'a b' })).toBe('sensor name "a b" must be 1-64 characters of letters, digits, _ . : -');
+  });
+});
