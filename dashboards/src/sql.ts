@@ -1,0 +1,156 @@
+/**
+ * SQL pieces shared by the dashboard panels: dashboard-variable filters, the
+ * rollup families and their grains, and time buckets.
+ *
+ * Everything here is SQL TEXT with the plugin's macros and Grafana variables
+ * in it; no value from TypeScript is ever interpolated (there is none: the
+ * values come from Grafana variables at query time).
+ *
+ * Portability (ClickHouse 18.16 and current releases, see CLICKHOUSE.md):
+ * - no $__timeInterval / $__timeGroup (they expand to toStartOfInterval):
+ *   buckets are `intDiv(toUInt32(t), N) * N` on epoch seconds, which is also
+ *   UTC-aligned whatever the server's time zone;
+ * - string literals are never compared to numeric columns with IN (18.16
+ *   rejects `proto IN ('6')`): variables are cast with toUInt*OrZero or the
+ *   column is compared as text;
+ * - rollups hold partial rows: every read aggregates (sum, uniqCombinedMerge).
+ */
+import { UNIQ_PRECISION } from '../../src/store/rollups.js';
+
+/** Unique count of a rollup state column (`uniqCombinedMerge(15)(col)`), same precision as the views write. */
+export function uniq(column: string): string {
+  return `uniqCombinedMerge(${UNIQ_PRECISION})(${column})`;
+}
+
+export function uniqIf(column: string, condition: string): string {
+  return `uniqCombinedMergeIf(${UNIQ_PRECISION})(${column}, ${condition})`;
+}
+
+/** The dashboard filters a panel can apply, each bound to one template variable. */
+export type Filter =
+  | 'sensor' // multi, All: sensor IN (...)
+  | 'proto' // multi, All: protocol numbers
+  | 'port' // optional text box: '' = every port
+  | 'portExact' // the drill-down's port (text box, required)
+  | 'protoExact' // the drill-down's protocol (single)
+  | 'class' // multi, All
+  | 'excludeLabel' // multi: labels to leave out ('(none)' leaves nothing out)
+  | 'country' // multi, All
+  | 'ip'; // the source drill-down's address
+
+export const FILTER_SQL: Readonly<Record<Filter, string>> = Object.freeze({
+  sensor: '$__conditionalAll(sensor IN (${sensor:singlequote}), $sensor)',
+  proto: '$__conditionalAll(toString(proto) IN (${proto:singlequote}), $proto)',
+  port: "(${port:singlequote} = '' OR dport = toUInt16OrZero(${port:singlequote}))",
+  portExact: 'dport = toUInt16OrZero(${port:singlequote})',
+  protoExact: 'proto = toUInt8OrZero(${proto:singlequote})',
+  class: '$__conditionalAll(toString(class) IN (${class:singlequote}), $class)',
+  excludeLabel: 'label NOT IN (${exclude_label:singlequote})',
+  country: '$__conditionalAll(country IN (${country:singlequote}), $country)',
+  // IPv4 text → src, IPv6 text → src6. Both conversions always get a valid
+  // address of their family (the other one is replaced by 0.0.0.0 / ::), so
+  // neither throws on current releases, where IPv4StringToNum('2001:db8::1')
+  // is an error and constant arguments are folded even in an untaken branch.
+  ip: "ip_version = if(position(${ip:singlequote}, ':') > 0, 6, 4)"
+    + "\n  AND src = IPv4StringToNum(if(position(${ip:singlequote}, ':') > 0, '0.0.0.0', ${ip:singlequote}))"
+    + "\n  AND src6 = IPv6StringToNum(if(position(${ip:singlequote}, ':') > 0, ${ip:singlequote}, '::'))",
+});
+
+/** Rollup families: tables with the same dimensions at different grains. */
+export type Family = 'port' | 'geo' | 'source';
+
+/** Which filters a family can apply (the columns its tables have). */
+export const FAMILY_FILTERS: Readonly<Record<Family, readonly Filter[]>> = Object.freeze({
+  port: ['sensor', 'proto', 'port', 'portExact', 'protoExact', 'class', 'excludeLabel'],
+  geo: ['sensor', 'proto', 'protoExact', 'class', 'excludeLabel', 'country'],
+  source: ['sensor', 'proto', 'port', 'portExact', 'protoExact', 'class', 'excludeLabel', 'country', 'ip'],
+});
+
+export const FILTER_NAMES: Readonly<Record<Filter, string>> = Object.freeze({
+  sensor: 'sensor', proto: 'protocol', port: 'port', portExact: 'port', protoExact: 'protocol',
+  class: 'class', excludeLabel: 'excluded labels', country: 'country', ip: 'source address',
+});
+
+/**
+ * `$__timeFilter(t) AND <filters> AND <extra>` for a table of `family`.
+ * Throws when a filter needs a column the family does not have.
+ */
+export function where(family: Family, filters: readonly Filter[], extra: readonly string[] = []): string {
+  for (const f of filters) {
+    if (!FAMILY_FILTERS[family].includes(f)) throw new Error(`the ${family} rollups cannot filter by ${f}`);
+  }
+  return ['$__timeFilter(t)', ...filters.map((f) => FILTER_SQL[f]), ...extra].join('\n  AND ');
+}
+
+/** A sentence for panel descriptions: which dashboard filters the panel honours. */
+export function filterNote(filters: readonly Filter[]): string {
+  const names = [...new Set(filters.map((f) => FILTER_NAMES[f]))];
+  return names.length === 0 ? 'Dashboard filters: none.' : `Dashboard filters: ${names.join(', ')}.`;
+}
+
+export interface Grain {
+  readonly table: string;
+  /** Bucket width of the table's `t`. */
+  readonly seconds: number;
+  /** When this grain serves the dashboard's range (conditions of one family are mutually exclusive). */
+  readonly when: string;
+}
+
+/** Seconds covered by the dashboard's time range. */
+export const RANGE_SECONDS = '(toUInt32($__toTime) - toUInt32($__fromTime))';
+const TWO_DAYS = 2 * 86_400;
+const SIXTY_TWO_DAYS = 62 * 86_400;
+
+/**
+ * The grains of each family, finest first. Minutes serve ranges up to two
+ * days (minute rows are kept 14 days by default), hours up to 62 days, days
+ * beyond that.
+ */
+export const GRAINS: Readonly<Record<Family, readonly Grain[]>> = Object.freeze({
+  port: [
+    { table: 'port_1m', seconds: 60, when: `${RANGE_SECONDS} <= ${TWO_DAYS}` },
+    { table: 'port_1h', seconds: 3600, when: `${RANGE_SECONDS} > ${TWO_DAYS} AND ${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
+    { table: 'port_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+  ],
+  geo: [
+    { table: 'geo_1h', seconds: 3600, when: `${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
+    { table: 'geo_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+  ],
+  source: [
+    { table: 'source_1h', seconds: 3600, when: `${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
+    { table: 'source_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+  ],
+});
+
+/** The hourly table of a family (top-N tables and stats over the range read it). */
+export function hourly(family: Family): string {
+  return `${family}_1h`;
+}
+
+/**
+ * Start of the panel-interval bucket holding `t`, never finer than the grain:
+ * `toDateTime(intDiv(toUInt32(t), greatest($__interval_s, grain)) * greatest(...), 'UTC')`.
+ * Grafana's rounded intervals of an hour or more are whole hours, so buckets
+ * on hourly rows stay aligned.
+ */
+export function bucket(grainSeconds: number, column = 't'): string {
+  const width = `greatest($__interval_s, ${grainSeconds})`;
+  return `toDateTime(intDiv(toUInt32(${column}), ${width}) * ${width}, 'UTC')`;
+}
+
+/**
+ * A time series read from the grain that fits the dashboard range: one
+ * branch per grain, exactly one of which has a true condition, joined with
+ * UNION ALL and ordered by time. `branch` writes the SELECT for one table
+ * given its bucket expression and its grain condition (put it in WHERE).
+ */
+export function seriesOverGrains(family: Family, branch: (table: string, bucketSql: string, grainCondition: string) => string): string {
+  const parts = GRAINS[family].map((g) => branch(g.table, bucket(g.seconds), g.when));
+  return `SELECT * FROM (\n${parts.join('\nUNION ALL\n')}\n)\nORDER BY time`;
+}
+
+/** `23/tcp`, `53/udp`, `0/icmp`: the port label darkscope prints everywhere. */
+export const PORT_LABEL = "concat(toString(dport), '/', multiIf(proto = 6, 'tcp', proto = 17, 'udp', proto = 1, 'icmp', proto = 58, 'icmpv6', toString(proto)))";
+
+/** Source address as text (IPv4 from src, IPv6 from src6). */
+export const SOURCE_TEXT = 'if(ip_version = 4, IPv4NumToString(src), IPv6NumToString(src6))';

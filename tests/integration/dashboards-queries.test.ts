@@ -1,0 +1,300 @@
+/**
+ * Every panel query, every query variable and every alert-rule query of the
+ * generated Grafana dashboards runs for real on the harness's ClickHouse, on
+ * seeded data: expanded the way Grafana + grafana-clickhouse-datasource
+ * expand them (dashboards/src/plugin-expander.ts), against a database that
+ * the datasource's defaultDatabase would name (the client sends `database`,
+ * as the plugin does, because panel SQL uses unqualified table names).
+ *
+ * For each of several time ranges (minute, hour and day grains) and variable
+ * selections, each result must have the columns and row shape its panel type
+ * needs; with the default selections every panel must show data; and a few
+ * panels are checked against answers computed from the seeded rows.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Dashboard, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertQueries, INGEST_LAG_S, NEW_PORT_MIN_SOURCES, SPIKE_Z } from '../../dashboards/src/alert-rules.js';
+import type { ResultShape } from '../../dashboards/src/clickhouse-query.js';
+import { dashboardSpecs } from '../../dashboards/src/generate.js';
+import { ALL, expandQuery, type ExpandContext, type VariableState } from '../../dashboards/src/plugin-expander.js';
+import { migrate } from '../../src/store/migrate.js';
+import { saveSensorDarknets } from '../../src/store/sensors.js';
+import { freshDatabase, type TestDatabase } from './helpers/db.js';
+import { DAY, dayStart, generateRows, insertRows, type RawRow } from './helpers/packets.js';
+
+/** The dashboards' "now": 2024-05-20 12:00 UTC (a whole hour). */
+const T0 = dayStart('2024-05-20') + 12 * 3600;
+const HOUR = 3600;
+
+let db: TestDatabase;
+let client: ClickHouseClient;
+let rows: RawRow[];
+
+/** Background: 17 days of the helper's mixed traffic (ports 22, 23, 80, 443, 445, 3389, 8080, 2323; TCP/UDP/ICMP; s1/s2). */
+function background(): RawRow[] {
+  return generateRows({ count: 16_000, from: T0 - 17 * DAY, to: T0, seed: 11, sources: 3000 });
+}
+
+/** A spike on 23/TCP: 2000 new sources in the last 24 hours. */
+function spike(): RawRow[] {
+  return generateRows({ count: 2000, from: T0 - DAY, to: T0, seed: 12, ipv6Share: 0 }).map((r, i) => ({
+    ...r, proto: 6, dport: 23, class: 'scan', label: '', sensor: 's1', src: (0x0b000000 + i) >>> 0,
+  }));
+}
+
+/** A new port, 37215/TCP: 150 sources (2 packets each) in the last 24 hours, never before. */
+function newPort(): RawRow[] {
+  return generateRows({ count: 300, from: T0 - DAY, to: T0, seed: 13, ipv6Share: 0 }).map((r, i) => ({
+    ...r, proto: 6, dport: 37215, class: 'scan', label: '', src: (0x0c000000 + (i % 150)) >>> 0,
+  }));
+}
+
+beforeAll(async () => {
+  db = await freshDatabase('dashboards', { create: false });
+  await migrate(db.store);
+  rows = [...background(), ...spike(), ...newPort()];
+  await insertRows(db.store, rows, 2000);
+  await saveSensorDarknets(db.store, 's1', ['198.51.100.0/24']);
+  await saveSensorDarknets(db.store, 's2', ['203.0.113.0/25']);
+  // The datasource's defaultDatabase: panel SQL names tables without a database.
+  client = createClient({ url: db.url, database: db.name, request_timeout: 60_000 });
+}, 180_000);
+
+afterAll(async () => {
+  await client?.close();
+  await db?.dispose();
+});
+
+interface Result {
+  readonly meta: ReadonlyArray<{ name: string; type: string }>;
+  readonly data: ReadonlyArray<Record<string, unknown>>;
+}
+
+async function run(sql: string): Promise<Result> {
+  const rs = await client.query({ query: sql, format: 'JSON' });
+  const body = (await rs.json()) as unknown as Result;
+  return { meta: body.meta, data: body.data };
+}
+
+function kindOf(type: string): 'number' | 'string' | 'time' | 'other' {
+  const t = type.replace(/^Nullable\((.*)\)$/, '$1');
+  if (/^(U?Int\d+|Float\d+|Decimal)/.test(t)) return 'number';
+  if (/^DateTime/.test(t)) return 'time';
+  if (/^(String|FixedString|Enum)/.test(t)) return 'string';
+  return 'other';
+}
+
+/** Throws (with the query's panel in the message) when the result does not fit the panel. */
+function checkShape(where: string, shape: ResultShape, r: Result): void {
+  const names = r.meta.map((m) => m.name);
+  const kinds = r.meta.map((m) => kindOf(m.type));
+  switch (shape.kind) {
+    case 'timeseries': {
+      expect(names, where).toEqual(['time', ...shape.values]);
+      expect(kinds, where).toEqual(['time', ...shape.values.map(() => 'number')]);
+      const times = r.data.map((d) => String(d.time));
+      expect([...times].sort(), `${where}: ordered by time`).toEqual(times);
+      expect(new Set(times).size, `${where}: one row per bucket`).toBe(times.length);
+      break;
+    }
+    case 'table':
+      expect(names, where).toEqual(shape.columns.map((c) => c.name));
+      expect(kinds, where).toEqual(shape.columns.map((c) => c.type));
+      break;
+    case 'single':
+      expect(names, where).toEqual(shape.values);
+      expect(kinds, where).toEqual(shape.values.map(() => 'number'));
+      expect(r.data.length, `${where}: one row`).toBe(1);
+      break;
+  }
+}
+
+interface Range {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+  readonly intervalSeconds: number;
+}
+
+const SHORT: Range = { name: '6 hours (minute rollup)', from: T0 - 6 * HOUR, to: T0, intervalSeconds: 60 };
+const WEEK: Range = { name: '7 days (hour rollup)', from: T0 - 7 * DAY, to: T0, intervalSeconds: 1800 };
+const QUARTER: Range = { name: '90 days (day rollup)', from: T0 - 90 * DAY, to: T0, intervalSeconds: 86_400 };
+
+/**
+ * Variable states as Grafana would have them: custom options from the JSON,
+ * query-variable options by running their SQL, the saved `current` (or the
+ * first option when none is saved), unless `selected` overrides it.
+ */
+async function resolveVariables(d: Dashboard, range: Range, selected: Readonly<Record<string, string | string[]>> = {}): Promise<Record<string, VariableState>> {
+  const states: Record<string, VariableState> = {};
+  for (const v of (d.templating.list ?? []) as VariableModel[]) {
+    let options: string[] = [];
+    if (v.type === 'custom') options = (v.options ?? []).map((o) => String(o.value));
+    if (v.type === 'query') {
+      const sql = expandQuery(String(v.query), { ...range, variables: states });
+      const r = await run(sql);
+      expect(r.meta.length, `variable ${v.name}: value column (and optional label)`).toBeGreaterThanOrEqual(1);
+      expect(r.meta.length).toBeLessThanOrEqual(2);
+      options = r.data.map((row) => String(row[r.meta[0].name]));
+    }
+    const saved = v.current?.value;
+    const pick = selected[v.name];
+    // A single-value variable takes the first of several values (the port drill-down's protocol).
+    const chosen = pick === undefined ? undefined : (Array.isArray(pick) && v.multi !== true ? pick[0] : pick);
+    const value = chosen ?? (saved !== undefined && saved !== '' ? saved : (options[0] ?? (typeof v.query === 'string' ? v.query : '')));
+    states[v.name] = { value, options, ...(v.allValue ? { allValue: v.allValue } : {}) };
+  }
+  return states;
+}
+
+const specs = dashboardSpecs();
+
+async function runPanels(uid: string, range: Range, selected: Readonly<Record<string, string | string[]>> = {}): Promise<Map<string, Result>> {
+  const spec = specs.find((s) => s.spec.uid === uid)!.spec;
+  const dashboard = spec.build();
+  const variables = await resolveVariables(dashboard, range, selected);
+  const ctx: ExpandContext = { ...range, variables };
+  const out = new Map<string, Result>();
+  for (const { panelTitle, query } of spec.queries) {
+    const where = `${uid} / ${panelTitle} / ${range.name}`;
+    let r: Result;
+    try {
+      r = await run(expandQuery(query.rawSql, ctx));
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    checkShape(where, query.shape, r);
+    out.set(panelTitle, r);
+  }
+  return out;
+}
+
+const num = (v: unknown): number => Number(v);
+const hourOf = (ts: number): number => Math.floor(ts / HOUR) * HOUR;
+/** Rows the hourly panels count for a range: hour buckets starting inside [from, to]. */
+const inHours = (r: RawRow, range: Range): boolean => hourOf(r.ts) >= range.from && hourOf(r.ts) <= range.to;
+
+describe('every dashboard query runs and returns what its panel needs', () => {
+  for (const { name, spec } of specs) {
+    for (const range of [SHORT, WEEK, QUARTER]) {
+      it(`${name}: ${range.name}, default variables, every panel has data`, async () => {
+        const results = await runPanels(spec.uid, range);
+        for (const [title, r] of results) expect(r.data.length, `${spec.uid} / ${title} / ${range.name}`).toBeGreaterThan(0);
+      }, 60_000);
+    }
+  }
+
+  it('with explicit selections (not All) on every multi-value variable', async () => {
+    const ipv6Source = rows.find((r) => r.ip_version === 6)!;
+    const ipv6Text = `2001:db8:ff00::${((ipv6Source.src6[14] << 8) | ipv6Source.src6[15]).toString(16)}`;
+    const selected = {
+      sensor: ['s1'], proto: ['6', '17'], class: ['scan', 'backscatter'], country: ['US', 'CN'],
+      exclude_label: ['research', "it's \\ odd"], port: '23', ip: ipv6Text,
+    };
+    for (const { spec } of specs) await runPanels(spec.uid, WEEK, selected);
+    const source = await runPanels('darkscope-source', WEEK, { ip: ipv6Text });
+    const expected = rows.filter((r) => r.ip_version === 6 && r.src6[14] === ipv6Source.src6[14] && r.src6[15] === ipv6Source.src6[15] && inHours(r, WEEK)).length;
+    expect(num(source.get('Packets')!.data[0].packets), 'IPv6 source found by its text form').toBe(expected);
+  }, 120_000);
+});
+
+describe('known answers', () => {
+  it('overview totals, shares and packets per darknet IP match the seeded rows', async () => {
+    const r = await runPanels('darkscope-overview', WEEK);
+    const inRange = rows.filter((x) => inHours(x, WEEK));
+    const counted = inRange.filter((x) => x.label !== 'research');
+    expect(num(r.get('Packets')!.data[0].packets)).toBe(counted.length);
+    const research = inRange.filter((x) => x.label === 'research').length;
+    expect(num(r.get('Research-scan share')!.data[0].research_share)).toBeCloseTo(research / inRange.length, 6);
+    expect(num(r.get('Packets per darknet IP')!.data[0].packets_per_darknet_ip)).toBeCloseTo(counted.length / (256 + 128), 6);
+    // The series (hour rollup for a week) adds up to the total.
+    const series = r.get('Packets and unique sources')!.data.reduce((a, x) => a + num(x.packets), 0);
+    expect(series).toBe(counted.length);
+    // 23/TCP, with the spike, is the busiest TCP port; shares are of all TCP packets.
+    const tcp = r.get('Top 10 TCP ports')!.data;
+    expect(num(tcp[0].dport)).toBe(23);
+    const tcpTotal = counted.filter((x) => x.proto === 6).length;
+    expect(num(tcp[0].share)).toBeCloseTo(num(tcp[0].packets) / tcpTotal, 6);
+    const pie = r.get('Top 10 ports vs others')!.data[0];
+    expect(num(pie.top_10_ports) + num(pie.other_ports)).toBe(counted.length);
+    const classes = r.get('Class mix')!.data[0];
+    expect(num(classes.scan)).toBe(counted.filter((x) => x.class === 'scan').length);
+    const bySensor = r.get('Packets per darknet IP by sensor')!.data;
+    expect(bySensor.map((x) => [x.sensor, num(x.darknet_size)])).toEqual([['s1', 256], ['s2', 128]]);
+  }, 60_000);
+
+  it('time series read the grain that fits the range', async () => {
+    const spacing = async (range: Range): Promise<number[]> => {
+      const r = await runPanels('darkscope-overview', range);
+      const times = r.get('Packets and unique sources')!.data.map((x) => Date.parse(`${String(x.time)}Z`) / 1000);
+      return [...new Set(times.slice(1).map((t, i) => t - times[i]))].sort((a, b) => a - b);
+    };
+    expect((await spacing(SHORT))[0]).toBe(60); // minute rollup, 60 s buckets
+    expect((await spacing(WEEK))[0]).toBe(WEEK.intervalSeconds < HOUR ? HOUR : WEEK.intervalSeconds); // hour rollup
+    expect((await spacing(QUARTER))[0]).toBe(DAY); // day rollup
+  }, 60_000);
+
+  it('port drill-down counts 23/TCP', async () => {
+    const r = await runPanels('darkscope-port', WEEK);
+    const expected = rows.filter((x) => inHours(x, WEEK) && x.proto === 6 && x.dport === 23 && x.label !== 'research');
+    expect(num(r.get('Packets')!.data[0].packets)).toBe(expected.length);
+    const sources = new Set(expected.map((x) => x.src)).size;
+    expect(Math.abs(num(r.get('Unique sources')!.data[0].sources) - sources) / sources).toBeLessThan(0.02);
+    expect(r.get('Top sources')!.data.length).toBe(20);
+  }, 60_000);
+
+  it('trends: 23/TCP is the top spike and 37215/TCP a new port with 150 sources', async () => {
+    const r = await runPanels('darkscope-trends', WEEK);
+    const spikes = r.get('Current spikes')!.data;
+    expect(spikes[0].port).toBe('23/tcp');
+    expect(num(spikes[0].robust_z)).toBeGreaterThan(10);
+    expect(num(spikes[0].recent_sources)).toBeGreaterThan(2000);
+    expect(num(r.get('Ports spiking')!.data[0].spiking_ports)).toBe(spikes.length);
+    const fresh = r.get('New ports')!.data;
+    const p37215 = fresh.find((x) => x.port === '37215/tcp');
+    expect(p37215).toBeDefined();
+    expect(Math.abs(num(p37215!.recent_sources) - 150)).toBeLessThanOrEqual(3);
+    expect(num(r.get('Ports new')!.data[0].new_ports)).toBe(fresh.length);
+    // Nothing else is new: every background port was seen on the baseline days.
+    expect(fresh.map((x) => x.port)).toEqual(['37215/tcp']);
+  }, 60_000);
+});
+
+describe('alert rule queries', () => {
+  it('return string columns plus one numeric column, one row per port, and fire on the seeded spike and new port', async () => {
+    // Grafana evaluates at now - INGEST_LAG_S (the rule's relativeTimeRange.to).
+    const ctx: ExpandContext = { from: T0 - 16 * DAY, to: T0 + HOUR - INGEST_LAG_S, intervalSeconds: 60, variables: {} };
+    const results = new Map<string, Result>();
+    for (const { uid, query } of alertQueries()) {
+      const r = await run(expandQuery(query.rawSql, ctx));
+      checkShape(uid, query.shape, r);
+      expect(r.meta.filter((m) => kindOf(m.type) === 'number').length, uid).toBe(1);
+      expect(new Set(r.data.map((x) => x.port)).size, `${uid}: one row per port`).toBe(r.data.length);
+      results.set(uid, r);
+    }
+    const spikes = results.get('darkscope-port-spike')!.data;
+    expect(spikes[0].port).toBe('23/tcp');
+    expect(num(spikes[0].robust_z)).toBeGreaterThan(SPIKE_Z);
+    expect(spikes.filter((x) => num(x.robust_z) > SPIKE_Z).map((x) => x.port)).toEqual(['23/tcp']);
+    const fresh = results.get('darkscope-new-port')!.data;
+    expect(fresh.filter((x) => num(x.recent_sources) > NEW_PORT_MIN_SOURCES).map((x) => x.port)).toEqual(['37215/tcp']);
+  }, 60_000);
+});
+
+describe('query variables', () => {
+  it('list what the seeded data holds', async () => {
+    const overview = specs.find((s) => s.spec.uid === 'darkscope-overview')!.spec.build();
+    const states = await resolveVariables(overview, WEEK);
+    expect(states.sensor.options).toEqual(['s1', 's2']);
+    expect(states.country.options).toEqual(['CN', 'DE', 'US']);
+    expect(states.exclude_label.options).toEqual(expect.arrayContaining(['(none)', 'research']));
+    expect(states.sensor.value).toEqual([ALL]);
+    const source = specs.find((s) => s.spec.uid === 'darkscope-source')!.spec.build();
+    const src = await resolveVariables(source, SHORT);
+    expect(src.ip.options!.length).toBeGreaterThan(0);
+    expect(src.ip.options!.length).toBeLessThanOrEqual(100);
+    expect(src.ip.value).toBe(src.ip.options![0]);
+  }, 60_000);
+});
+
