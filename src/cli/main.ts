@@ -9,7 +9,12 @@ import { isDarkscopeError } from '../errors.js';
 import { clickhouseCommand } from './commands/clickhouse.js';
 import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
+import { portCommand, topPortsCommand } from './commands/ports.js';
+import { reportCommand } from './commands/report.js';
 import { migrateCommand, retentionCommand, rollupsCommand } from './commands/schema.js';
+import { serveCommand } from './commands/serve.js';
+import { sourceCommand, sourcesCommand } from './commands/sources.js';
+import { trendsCommand } from './commands/trends.js';
 import { processContext, type CliContext } from './context.js';
 
 function version(): string {
@@ -33,6 +38,13 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program.addCommand(retentionCommand(ctx, setExit));
   program.addCommand(rollupsCommand(ctx, setExit));
   program.addCommand(clickhouseCommand(ctx, setExit));
+  program.addCommand(serveCommand(ctx, setExit));
+  program.addCommand(reportCommand(ctx, setExit));
+  program.addCommand(topPortsCommand(ctx, setExit));
+  program.addCommand(portCommand(ctx, setExit));
+  program.addCommand(sourcesCommand(ctx, setExit));
+  program.addCommand(sourceCommand(ctx, setExit));
+  program.addCommand(trendsCommand(ctx, setExit));
   const wire = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
     c.commands.forEach(wire);

@@ -1,0 +1,31 @@
+/** `darkscope report`: the summary, laid out like a NICTER observation report page. */
+import { Command } from 'commander';
+import { DEFAULT_TOP_COUNTRIES, DEFAULT_TOP_PORTS, summary } from '../../query/summary.js';
+import { summaryTable } from '../../query/table.js';
+import type { CliContext } from '../context.js';
+import { summaryMarkdown, summaryText } from '../format/report-text.js';
+import { addQueryOptions, intOption, rangeQueryFromOptions, withQueryContext, writeResult, type OutputFormat } from './query-options.js';
+
+export function reportCommand(ctx: CliContext, setExit: (code: number) => void): Command {
+  const cmd = new Command('report')
+    .description('Observation report: packets, sources, packets per darknet address, research share, class and protocol shares, top ports and countries')
+    .option('--top-ports <n>', `ports listed (default ${DEFAULT_TOP_PORTS})`)
+    .option('--top-countries <n>', `countries listed (default ${DEFAULT_TOP_COUNTRIES})`);
+  addQueryOptions(cmd, { port: true });
+  return cmd
+    .addHelpText('after', `
+Examples:
+  darkscope report --from -30d
+  darkscope report --from 2024-01-01 --to 2025-01-01 --exclude-label research --format md
+  darkscope report --from -7d --country CN --format json`)
+    .action(async (o: Record<string, unknown>) => {
+      setExit(await withQueryContext(ctx, o, async (q) => {
+        const result = await summary(q, {
+          ...rangeQueryFromOptions(o, q),
+          topPorts: intOption(o, 'topPorts', 'top-ports', 1, 10_000),
+          topCountries: intOption(o, 'topCountries', 'top-countries', 1, 10_000),
+        });
+        writeResult(ctx, o.format as OutputFormat, result, summaryTable, { table: summaryText, md: summaryMarkdown });
+      }));
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * `darkscope serve`: the HTTP API (src/api/app.ts) on --host/--port, until
+ * SIGINT or SIGTERM. Shutdown runs in order under a force-exit timer: stop
+ * accepting connections and let in-flight requests finish (readiness answers
+ * 503 meanwhile), then close the ClickHouse client.
+ */
+import { once } from 'node:events';
+import { Command } from 'commander';
+import { buildApp } from '../../api/app.js';
+import { loadConfig } from '../../config.js';
+import { createLogger } from '../../logger.js';
+import type { CliContext } from '../context.js';
+import { addStoreOptions, overridesFrom } from '../common-options.js';
+import { connectStore } from '../store-connection.js';
+
+/** How long shutdown may take before the process exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export interface ServeOptions {
+  /** Resolves when the server should stop (default: SIGINT or SIGTERM). */
+  readonly stopSignal?: Promise<unknown>;
+  /** Called with the listening address (tests). */
+  readonly onListening?: (url: string) => void;
+}
+
+function processSignal(): { promise: Promise<string>; dispose: () => void } {
+  const ac = new AbortController();
+  const promise = Promise.race([
+    once(process, 'SIGINT', { signal: ac.signal }).then(() => 'SIGINT'),
+    once(process, 'SIGTERM', { signal: ac.signal }).then(() => 'SIGTERM'),
+  ]).catch(() => 'disposed');
+  return { promise, dispose: () => ac.abort() };
+}
+
+export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
+  const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined });
+  const logger = createLogger(cfg.logLevel, ctx.stderr);
+  const store = await connectStore(cfg, logger, { migrate: true, env: ctx.env as NodeJS.ProcessEnv });
+  const signal = opts.stopSignal === undefined ? processSignal() : null;
+  try {
+    const app = await buildApp({ config: cfg, store, logger });
+    const url = await app.listen({ host: cfg.api.host, port: cfg.api.port });
+    logger.info({ url, database: store.database, auth: cfg.api.tokens.length > 0 }, 'darkscope API listening');
+    ctx.stderr.write(`darkscope API on ${url} (database ${store.database}${cfg.api.tokens.length > 0 ? ', bearer tokens required' : ''}); docs at ${url}/docs\n`);
+    opts.onListening?.(url);
+    const why = await (opts.stopSignal ?? signal!.promise);
+    logger.info({ signal: String(why) }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      ctx.stderr.write(`darkscope: shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting anyway\n`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(force);
+    }
+    return 0;
+  } finally {
+    signal?.dispose();
+    await store.close();
+  }
+}
+
+export function serveCommand(ctx: CliContext, setExit: (code: number) => void): Command {
+  const cmd = new Command('serve')
+    .description('Serve the HTTP API (/api/v1/..., /openapi.json, /docs, /metrics, /healthz/*) until SIGINT/SIGTERM')
+    .option('--host <address>', 'address to listen on (env DARKSCOPE_API_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'TCP port (env DARKSCOPE_API_PORT; default 8080; 0 = any free port)')
+    .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)');
+  addStoreOptions(cmd);
+  return cmd
+    .addHelpText('after', `
+Settings from the environment: DARKSCOPE_API_TOKENS (comma-separated bearer tokens,
+16+ characters each; unset = no authentication), DARKSCOPE_API_RATE_LIMIT (requests
+per minute per client on /api/v1, default 600, 0 = off), DARKSCOPE_API_MAX_RANGE_DAYS
+(default 400), DARKSCOPE_QUERY_MAX_RESULT_ROWS, DARKSCOPE_QUERY_MAX_MEMORY_BYTES.
+
+Examples:
+  darkscope serve
+  darkscope serve --host 0.0.0.0 --port 8080
+  curl 'http://127.0.0.1:8080/api/v1/ports/top?from=-24h&limit=10'`)
+    .action(async (o: Record<string, unknown>) => {
+      setExit(await runServe(ctx, o));
+    });
+}

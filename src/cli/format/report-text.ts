@@ -1,0 +1,117 @@
+/**
+ * The summary as a page people read, laid out like a NICTER observation
+ * report: the period and filters, headline figures, class and protocol
+ * shares, the top ports with their combined share, and the top countries.
+ * Plain text for terminals, or Markdown.
+ */
+import type { SummaryResult } from '../../query/summary.js';
+import type { Table } from '../../query/table.js';
+import { fmtBytes } from './units.js';
+import { fmtInt, fmtShare, fmtTime, renderMarkdown, renderText } from './table-text.js';
+
+function describeFilters(f: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'excludeLabels') parts.push(`excluding ${(v as string[]).map((l) => JSON.stringify(l)).join(', ')}`);
+    else parts.push(`${k} ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : 'none (all traffic)';
+}
+
+function portsTable(r: SummaryResult): Table {
+  const rows = r.topPorts.ports.map((p) => [p.rank, p.label, p.service, p.packets, p.share, p.sources, p.note]);
+  return {
+    columns: [
+      { key: 'rank', title: '#', kind: 'id' }, { key: 'port', title: 'Port', kind: 'text' }, { key: 'service', title: 'Service', kind: 'text' },
+      { key: 'packets', title: 'Packets', kind: 'count' }, { key: 'share', title: 'Share', kind: 'share' }, { key: 'sources', title: 'Sources', kind: 'count' },
+      { key: 'note', title: 'Why scanners want it', kind: 'text' },
+    ],
+    rows,
+  };
+}
+
+function countriesTable(r: SummaryResult): Table {
+  return {
+    columns: [
+      { key: 'rank', title: '#', kind: 'id' }, { key: 'country', title: 'Country', kind: 'text' },
+      { key: 'sources', title: 'Sources', kind: 'count' }, { key: 'packets', title: 'Packets', kind: 'count' }, { key: 'share', title: 'Share', kind: 'share' },
+    ],
+    rows: r.topCountries.map((c) => [c.rank, c.country, c.sources, c.packets, c.share]),
+  };
+}
+
+function headline(r: SummaryResult): Array<[string, string]> {
+  const t = r.totals;
+  const out: Array<[string, string]> = [
+    ['Packets observed', fmtInt(t.packets)],
+    ['Bytes', fmtBytes(t.bytes)],
+    ['Unique source addresses', fmtInt(t.sources)],
+    ['Darknet addresses hit', r.darknet.size === null ? fmtInt(t.destinations) : `${fmtInt(t.destinations)} of ${fmtInt(r.darknet.size)}`],
+    ['Packets per darknet address', r.darknet.packetsPerAddress === null ? 'unknown (ingest with --darknet to record the darknet size)' : r.darknet.packetsPerAddress.toFixed(1)],
+    ['Research scans', `${fmtShare(r.research.share)} of packets (label "${r.research.label}", before label filters)`],
+  ];
+  return out;
+}
+
+function shares(items: Array<{ name: string; share: number }>): string {
+  return items.length === 0 ? '-' : items.map((i) => `${i.name} ${fmtShare(i.share)}`).join('   ');
+}
+
+export function summaryText(r: SummaryResult): string {
+  const period = `${fmtTime(r.range.from)} – ${fmtTime(r.range.to)} UTC (${r.grain} rollups)`;
+  const h = headline(r);
+  const w = Math.max(...h.map(([k]) => k.length));
+  const n = r.topPorts.ports.length;
+  const lines = [
+    'darkscope observation report',
+    '',
+    `Period     ${period}`,
+    `Filters    ${describeFilters(r.filters)}`,
+    `Sensors    ${r.darknet.sensors.length > 0 ? r.darknet.sensors.join(', ') : '-'}`,
+    '',
+    ...h.map(([k, v]) => `${k.padEnd(w)}   ${v}`),
+    '',
+    `${'Traffic class'.padEnd(w)}   ${shares(r.classes.map((c) => ({ name: c.class, share: c.share })))}`,
+    `${'Protocol'.padEnd(w)}   ${shares(r.protocols.map((p) => ({ name: p.name, share: p.share })))}`,
+    '',
+    `Top ${n} destination ports`,
+    '',
+    n > 0 ? renderText(portsTable(r), '  ') : '  (no packets)',
+    '',
+    `  Top ${n} ports: ${fmtShare(r.topPorts.share)} of packets; all other ports: ${fmtShare(r.topPorts.otherShare)}`,
+    '',
+    'Top countries by unique sources',
+    '',
+    r.topCountries.length > 0 ? renderText(countriesTable(r), '  ') : '  (no sources with a known country)',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function summaryMarkdown(r: SummaryResult): string {
+  const n = r.topPorts.ports.length;
+  const lines = [
+    '# darkscope observation report',
+    '',
+    `**Period:** ${fmtTime(r.range.from)} – ${fmtTime(r.range.to)} UTC (${r.grain} rollups)  `,
+    `**Filters:** ${describeFilters(r.filters)}  `,
+    `**Sensors:** ${r.darknet.sensors.length > 0 ? r.darknet.sensors.join(', ') : '-'}`,
+    '',
+    '| Figure | Value |',
+    '| --- | ---: |',
+    ...headline(r).map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    `**Traffic class:** ${shares(r.classes.map((c) => ({ name: c.class, share: c.share })))}  `,
+    `**Protocol:** ${shares(r.protocols.map((p) => ({ name: p.name, share: p.share })))}`,
+    '',
+    `## Top ${n} destination ports`,
+    '',
+    renderMarkdown(portsTable(r)),
+    '',
+    `Top ${n} ports: ${fmtShare(r.topPorts.share)} of packets; all other ports: ${fmtShare(r.topPorts.otherShare)}.`,
+    '',
+    '## Top countries by unique sources',
+    '',
+    renderMarkdown(countriesTable(r)),
+  ];
+  return `${lines.join('\n')}\n`;
+}

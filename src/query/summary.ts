@@ -1,0 +1,172 @@
+/**
+ * summary: a NICTER-style observation report for a time range. Total packets,
+ * bytes, unique sources and darknet destinations, packets per darknet
+ * address, the share of research-labelled packets, shares by class and
+ * protocol, the top ports with their combined share against all other ports,
+ * and the top countries by unique sources.
+ *
+ * Reads the port rollups (source rollups when a country/ASN filter is set)
+ * and the geo rollups for countries (source rollups when a tool or port
+ * filter is set, which geo cannot apply); at least hour grain, since geo and
+ * source rollups have no minute table.
+ *
+ * "Research share" ignores the label filters: it is the share of
+ * research-labelled packets in the traffic the other filters select, so a
+ * report "excluding research" can still say how much was left out. Countries
+ * are ranked among sources with a known country.
+ */
+import { col } from '../store/row-decoders.js';
+import { loadSensors } from '../store/sensors.js';
+import { sql, sqlString, sqlUInt, type SqlFragment } from '../store/sql.js';
+import { stringArray } from './decoders.js';
+import { filtersJson, TRAFFIC_CLASSES, withoutLabelFilters, type TrafficClass } from './filters.js';
+import type { Grain } from './grain.js';
+import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
+import { observe, runQuery, type QueryContext } from './runner.js';
+import { describePort, protoName, type PortDescription } from './services.js';
+import { ratio } from './stats.js';
+import { bytesSql, destinationsSql, familyFor, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
+import { iso } from './time-range.js';
+
+export const DEFAULT_TOP_PORTS = 10;
+export const DEFAULT_TOP_COUNTRIES = 10;
+/** The label that counts as research scanning (labels come from the user's CIDR files). */
+export const RESEARCH_LABEL = 'research';
+
+export interface SummaryInput extends RangeQuery {
+  readonly topPorts?: number;
+  readonly topCountries?: number;
+}
+
+export interface SummaryPlan extends Plan {
+  /** Family read for the top countries. */
+  readonly geoFamily: Family;
+  /** Family read for the research share (the label filters are dropped). */
+  readonly researchFamily: Family;
+}
+
+export function planSummary(input: SummaryInput, now: number, minuteDays: number): SummaryPlan {
+  const geoFamily = familyFor(input.filters, ['geo', 'source']);
+  const researchFamily = familyFor(withoutLabelFilters(input.filters), ['port', 'source']);
+  // Every part reads the same buckets; geo and source rollups start at hour grain.
+  const base = planQuery(input, now, minuteDays, ['port', 'source'], 'hour');
+  return { ...base, geoFamily, researchFamily };
+}
+
+export interface SummaryQueries {
+  readonly totals: SqlFragment;
+  readonly classes: SqlFragment;
+  readonly protocols: SqlFragment;
+  readonly topPorts: SqlFragment;
+  readonly research: SqlFragment;
+  readonly countries: SqlFragment;
+}
+
+export function summarySql(db: Tables, plan: SummaryPlan, input: SummaryInput): SummaryQueries {
+  const { family, grain, range } = plan;
+  const f = input.filters;
+  const from = tableSql(db, family, grain);
+  const where = whereSql(range, f);
+  const topPorts = input.topPorts ?? DEFAULT_TOP_PORTS;
+  const topCountries = input.topCountries ?? DEFAULT_TOP_COUNTRIES;
+  return {
+    totals: sql`SELECT sum(packets) AS packets, ${bytesSql(family)} AS bytes, ${sourcesSql(family)} AS sources,
+  ${destinationsSql(family)} AS destinations, groupUniqArray(sensor) AS sensors
+FROM ${from}
+${where}`,
+    classes: sql`SELECT class, sum(packets) AS packets
+FROM ${from}
+${where}
+GROUP BY class
+ORDER BY packets DESC, class`,
+    protocols: sql`SELECT proto, sum(packets) AS packets
+FROM ${from}
+${where}
+GROUP BY proto
+ORDER BY packets DESC, proto`,
+    topPorts: sql`SELECT proto, dport AS port, sum(packets) AS packets, ${sourcesSql(family)} AS sources
+FROM ${from}
+${where}
+GROUP BY proto, dport
+ORDER BY packets DESC, proto, port
+LIMIT ${sqlUInt(topPorts, 32)}`,
+    research: sql`SELECT sum(packets) AS total, sumIf(packets, label = ${sqlString(RESEARCH_LABEL)}) AS research
+FROM ${tableSql(db, plan.researchFamily, grain)}
+${whereSql(range, withoutLabelFilters(f))}`,
+    countries: sql`SELECT country, ${sourcesSql(plan.geoFamily)} AS sources, sum(packets) AS packets
+FROM ${tableSql(db, plan.geoFamily, grain)}
+${whereSql(range, f, [sql`country != ''`])}
+GROUP BY country
+ORDER BY sources DESC, packets DESC, country
+LIMIT ${sqlUInt(topCountries, 32)}`,
+  };
+}
+
+export interface PortShare extends PortDescription {
+  readonly rank: number;
+  readonly proto: number;
+  readonly port: number;
+  readonly packets: number;
+  /** Share of all packets in the range (0..1). */
+  readonly share: number;
+  readonly sources: number;
+}
+
+export interface SummaryResult {
+  readonly range: { readonly from: string; readonly to: string };
+  readonly grain: Grain;
+  readonly filters: Record<string, unknown>;
+  readonly totals: { readonly packets: number; readonly bytes: number; readonly sources: number; readonly destinations: number };
+  /** Addresses the sensors observe (null when unknown for any sensor in the range) and packets per address. */
+  readonly darknet: { readonly sensors: string[]; readonly size: number | null; readonly packetsPerAddress: number | null };
+  readonly research: { readonly label: string; readonly packets: number; readonly share: number };
+  readonly classes: Array<{ class: TrafficClass; packets: number; share: number }>;
+  readonly protocols: Array<{ proto: number; name: string; packets: number; share: number }>;
+  readonly topPorts: {
+    readonly ports: PortShare[];
+    /** Combined share of the listed ports, and of every other port. */
+    readonly share: number;
+    readonly otherShare: number;
+  };
+  readonly topCountries: Array<{ rank: number; country: string; sources: number; packets: number; share: number }>;
+}
+
+const count = col.uint64AsNumber;
+
+export async function summary(ctx: QueryContext, input: SummaryInput): Promise<SummaryResult> {
+  const plan = planSummary(input, ctx.now(), ctx.minuteDays);
+  const q = summarySql(ctx.store, plan, input);
+  const [totalsRows, classRows, protoRows, portRows, researchRows, countryRows, sensors] = await Promise.all([
+    runQuery(ctx, 'summary.totals', q.totals, { packets: count, bytes: count, sources: count, destinations: count, sensors: stringArray }),
+    runQuery(ctx, 'summary.classes', q.classes, { class: col.string, packets: count }),
+    runQuery(ctx, 'summary.protocols', q.protocols, { proto: col.number, packets: count }),
+    runQuery(ctx, 'summary.top_ports', q.topPorts, { proto: col.number, port: col.number, packets: count, sources: count }),
+    runQuery(ctx, 'summary.research', q.research, { total: count, research: count }),
+    runQuery(ctx, 'summary.countries', q.countries, { country: col.string, sources: count, packets: count }),
+    observe(ctx, 'summary.sensors', () => loadSensors(ctx.store)),
+  ]);
+  const t = totalsRows[0] ?? { packets: 0, bytes: 0, sources: 0, destinations: 0, sensors: [] };
+  const total = t.packets;
+  const seen = [...t.sensors].sort();
+  const sizes = seen.map((s) => sensors.find((x) => x.sensor === s)?.darknetSize ?? 0);
+  const size = seen.length > 0 && sizes.every((n) => n > 0) ? sizes.reduce((a, b) => a + b, 0) : null;
+  const byClass = new Map(classRows.map((r) => [r.class, r.packets]));
+  const ports: PortShare[] = portRows.map((r, i) => ({
+    rank: i + 1, proto: r.proto, port: r.port, ...describePort(r.proto, r.port),
+    packets: r.packets, share: ratio(r.packets, total), sources: r.sources,
+  }));
+  const topShare = ratio(ports.reduce((a, p) => a + p.packets, 0), total);
+  const research = researchRows[0] ?? { total: 0, research: 0 };
+  return {
+    range: { from: iso(plan.range.from), to: iso(plan.range.to) },
+    grain: plan.grain,
+    filters: filtersJson(input.filters),
+    totals: { packets: t.packets, bytes: t.bytes, sources: t.sources, destinations: t.destinations },
+    darknet: { sensors: seen, size, packetsPerAddress: size === null ? null : total / size },
+    research: { label: RESEARCH_LABEL, packets: research.research, share: ratio(research.research, research.total) },
+    classes: TRAFFIC_CLASSES.map((c) => ({ class: c, packets: byClass.get(c) ?? 0, share: ratio(byClass.get(c) ?? 0, total) })),
+    protocols: protoRows.map((r) => ({ proto: r.proto, name: protoName(r.proto), packets: r.packets, share: ratio(r.packets, total) })),
+    topPorts: { ports, share: topShare, otherShare: total > 0 ? 1 - topShare : 0 },
+    topCountries: countryRows.map((r, i) => ({ rank: i + 1, country: r.country, sources: r.sources, packets: r.packets, share: ratio(r.packets, total) })),
+  };
+}

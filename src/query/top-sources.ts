@@ -1,0 +1,133 @@
+/**
+ * top sources: the sources that sent the most (optionally to one port, via
+ * the `port` / `proto` filters), from the source rollups (hour grain and up):
+ * packets, bytes, ports touched, destinations, first/last seen, the class
+ * mix, the scan tools recognised, and the latest country, ASN and label.
+ */
+import { col } from '../store/row-decoders.js';
+import { sql, sqlUInt, type SqlFragment } from '../store/sql.js';
+import { stringArray } from './decoders.js';
+import { filtersJson } from './filters.js';
+import type { Grain } from './grain.js';
+import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
+import { runQuery, type QueryContext } from './runner.js';
+import { sourceText } from './source-address.js';
+import { destinationsSql, tableSql, whereSql } from './tables.js';
+import { iso } from './time-range.js';
+
+export type SourceRanking = 'packets' | 'ports' | 'destinations';
+export const SOURCE_RANKINGS: readonly SourceRanking[] = ['packets', 'ports', 'destinations'];
+export const DEFAULT_TOP_SOURCES_LIMIT = 20;
+
+export interface TopSourcesInput extends RangeQuery {
+  readonly by?: SourceRanking;
+  readonly limit?: number;
+}
+
+export function planTopSources(input: TopSourcesInput, now: number, minuteDays: number): Plan {
+  return planQuery(input, now, minuteDays, ['source']);
+}
+
+/** The per-source measures shared with the source profile. */
+export const SOURCE_MEASURES = sql`sum(packets) AS total_packets, sum(bytes) AS total_bytes,
+  uniqExact(proto, dport) AS port_count, ${destinationsSql('source')} AS destination_count,
+  toUInt32(minMerge(first_seen)) AS first_seen_at, toUInt32(maxMerge(last_seen)) AS last_seen_at,
+  sumIf(packets, class = 'scan') AS scan_packets, sumIf(packets, class = 'backscatter') AS backscatter_packets,
+  sumIf(packets, class = 'other') AS other_packets, groupUniqArray(toString(tool)) AS tool_list,
+  argMax(country, t) AS last_country, argMax(asn, t) AS last_asn, argMax(label, t) AS last_label`;
+
+/**
+ * Decoders for SOURCE_MEASURES. The aliases differ from every column name on
+ * purpose: ClickHouse resolves an alias anywhere in the query, so
+ * `sum(packets) AS packets` next to `sumIf(packets, ...)` (or a WHERE on
+ * `country` next to `argMax(country, t) AS country`) would nest aggregates.
+ */
+export const SOURCE_MEASURE_COLUMNS = {
+  total_packets: col.uint64AsNumber, total_bytes: col.uint64AsNumber, port_count: col.uint64AsNumber, destination_count: col.uint64AsNumber,
+  first_seen_at: col.number, last_seen_at: col.number,
+  scan_packets: col.uint64AsNumber, backscatter_packets: col.uint64AsNumber, other_packets: col.uint64AsNumber,
+  tool_list: stringArray, last_country: col.string, last_asn: col.number, last_label: col.string,
+} as const;
+
+const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
+  packets: sql`total_packets DESC`,
+  ports: sql`port_count DESC, total_packets DESC`,
+  destinations: sql`destination_count DESC, total_packets DESC`,
+};
+
+export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): SqlFragment {
+  return sql`SELECT ip_version, src, hex(src6) AS src6, ${SOURCE_MEASURES}
+FROM ${tableSql(db, plan.family, plan.grain)}
+${whereSql(plan.range, input.filters)}
+GROUP BY ip_version, src, src6
+ORDER BY ${ORDER[input.by ?? 'packets']}, ip_version, src, src6
+LIMIT ${sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32)}`;
+}
+
+export interface SourceMeasures {
+  readonly packets: number;
+  readonly bytes: number;
+  /** Distinct (protocol, destination port) pairs. */
+  readonly ports: number;
+  readonly destinations: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  /** Packets by traffic class. */
+  readonly classes: { readonly scan: number; readonly backscatter: number; readonly other: number };
+  /** Scan tools recognised in its packets (none = no known tool). */
+  readonly tools: string[];
+  readonly country: string;
+  readonly asn: number;
+  readonly label: string;
+}
+
+export type SourceMeasureRow = { [K in keyof typeof SOURCE_MEASURE_COLUMNS]: ReturnType<(typeof SOURCE_MEASURE_COLUMNS)[K]> };
+
+export function sourceMeasures(r: SourceMeasureRow): SourceMeasures {
+  const seen = r.total_packets > 0;
+  return {
+    packets: r.total_packets,
+    bytes: r.total_bytes,
+    ports: r.port_count,
+    destinations: r.destination_count,
+    firstSeen: seen ? iso(r.first_seen_at) : null,
+    lastSeen: seen ? iso(r.last_seen_at) : null,
+    classes: { scan: r.scan_packets, backscatter: r.backscatter_packets, other: r.other_packets },
+    tools: r.tool_list.filter((t) => t !== 'none').sort(),
+    country: r.last_country,
+    asn: r.last_asn,
+    label: r.last_label,
+  };
+}
+
+export interface SourceEntry extends SourceMeasures {
+  readonly rank: number;
+  readonly ip: string;
+  readonly ipVersion: 4 | 6;
+}
+
+export interface TopSourcesResult {
+  readonly range: { readonly from: string; readonly to: string };
+  readonly grain: Grain;
+  readonly by: SourceRanking;
+  readonly filters: Record<string, unknown>;
+  readonly sources: SourceEntry[];
+}
+
+export async function topSources(ctx: QueryContext, input: TopSourcesInput): Promise<TopSourcesResult> {
+  const plan = planTopSources(input, ctx.now(), ctx.minuteDays);
+  const rows = await runQuery(ctx, 'top_sources', topSourcesSql(ctx.store, plan, input),
+    { ip_version: col.number, src: col.number, src6: col.string, ...SOURCE_MEASURE_COLUMNS });
+  return {
+    range: { from: iso(plan.range.from), to: iso(plan.range.to) },
+    grain: plan.grain,
+    by: input.by ?? 'packets',
+    filters: filtersJson(input.filters),
+    sources: rows.map((r, i) => ({
+      rank: i + 1,
+      ip: sourceText(r.ip_version, r.src, r.src6),
+      ipVersion: r.ip_version === 6 ? 6 : 4,
+      ...sourceMeasures(r),
+    })),
+  };
+}

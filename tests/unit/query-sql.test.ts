@@ -1,0 +1,130 @@
+/**
+ * The pure SQL builders, checked on their text: which table each query reads,
+ * that unique counts are merged (never summed), and that every user value is
+ * an encoded literal.
+ */
+import { describe, expect, it } from 'vitest';
+import { filterConditions, parseFilters } from '../../src/query/filters.js';
+import { planPortSeries, portsAboveSql, portSeriesSql } from '../../src/query/port-series.js';
+import { planSourceProfile, sourceProfileSql } from '../../src/query/source-profile.js';
+import { planSummary, summarySql } from '../../src/query/summary.js';
+import { SOURCE_KEY_SQL, type Tables } from '../../src/query/tables.js';
+import { planTopPorts, topPortsSql } from '../../src/query/top-ports.js';
+import { planTopSources, topSourcesSql } from '../../src/query/top-sources.js';
+import { planTrends, trendsSql } from '../../src/query/trends.js';
+import { sqlJoin, sqlQualified, unsafeRawSql } from '../../src/store/sql.js';
+
+const db: Tables = { table: (name: string) => sqlQualified('ds', name) };
+const H = 3_600;
+const D = 86_400;
+const NOW = Date.UTC(2024, 2, 10, 12) / 1000;
+const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+describe('filters', () => {
+  it('encode every value as a literal, labels included', () => {
+    const f = parseFilters({
+      sensor: "tok'yo", proto: 'TCP', port: '23', class: 'scan', tool: 'mirai', label: "x') UNION SELECT 1 --",
+      excludeLabel: ['research', 'a\\b', 'research'], country: 'cn', asn: 'AS4134',
+    });
+    expect(f).toEqual({ sensor: "tok'yo", proto: 6, port: 23, class: 'scan', tool: 'mirai', label: "x') UNION SELECT 1 --", excludeLabels: ['research', 'a\\b'], country: 'CN', asn: 4134 });
+    expect(sqlJoin(filterConditions(f), unsafeRawSql(' AND ')).text).toBe(
+      "sensor = 'tok\\'yo' AND proto = 6 AND dport = 23 AND class = 'scan' AND tool = 'mirai' AND label = 'x\\') UNION SELECT 1 --'"
+      + " AND label NOT IN ('research', 'a\\\\b') AND country = 'CN' AND asn = 4134");
+    expect(sqlJoin(filterConditions(parseFilters({ label: '\u0000' })), unsafeRawSql(' ')).text).toBe("label = '\\x00'");
+  });
+
+  it('reject values outside their type', () => {
+    expect(() => parseFilters({ proto: 'tcpp' })).toThrow(/proto "tcpp" must be/);
+    expect(() => parseFilters({ proto: '256' })).toThrow(/proto/);
+    expect(() => parseFilters({ port: '65536' })).toThrow(/port "65536" must be a number 0..65535/);
+    expect(() => parseFilters({ class: 'worm' })).toThrow(/class "worm" must be one of scan, backscatter, other/);
+    expect(() => parseFilters({ country: 'CHN' })).toThrow(/two-letter/);
+    expect(() => parseFilters({ asn: '4294967296' })).toThrow(/asn/);
+    expect(() => parseFilters({ label: 'x'.repeat(257) })).toThrow(/longer than 256/);
+  });
+});
+
+describe('summary SQL', () => {
+  it('reads hour port rollups, merges unique states over the range, and geo rollups for countries', () => {
+    const input = { range: { from: NOW - 2 * D, to: NOW }, filters: parseFilters({ excludeLabel: 'research' }) };
+    const plan = planSummary(input, NOW, 14);
+    const q = summarySql(db, plan, input);
+    expect(flat(q.totals.text)).toBe(flat(`SELECT sum(packets) AS packets, sum(bytes) AS bytes, uniqCombinedMerge(15)(sources) AS sources,
+      uniqCombinedMerge(15)(destinations) AS destinations, groupUniqArray(sensor) AS sensors
+      FROM \`ds\`.\`port_1h\`
+      WHERE t >= toDateTime(${NOW - 2 * D}, 'UTC') AND t < toDateTime(${NOW}, 'UTC') AND label NOT IN ('research')`));
+    expect(q.countries.text).toContain('FROM `ds`.`geo_1h`');
+    expect(q.countries.text).toContain("country != ''");
+    expect(q.topPorts.text).toContain('ORDER BY packets DESC, proto, port\nLIMIT 10');
+    // The research share ignores label filters.
+    expect(q.research.text).toContain("sumIf(packets, label = 'research') AS research");
+    expect(q.research.text).not.toContain('NOT IN');
+  });
+
+  it('switches to source rollups for country filters, counting source keys', () => {
+    const input = { range: { from: NOW - 100 * D, to: NOW }, filters: parseFilters({ country: 'JP' }) };
+    const plan = planSummary(input, NOW, 14);
+    expect(plan.grain).toBe('day');
+    const q = summarySql(db, plan, input);
+    expect(q.totals.text).toContain('FROM `ds`.`source_1d`');
+    expect(q.totals.text).toContain(`uniqCombined(15)(${SOURCE_KEY_SQL.text}) AS sources`);
+    expect(q.countries.text).toContain('FROM `ds`.`geo_1d`');
+  });
+});
+
+describe('top ports / series / sources / profile / trends SQL', () => {
+  it('top ports by sources', () => {
+    const input = { range: { from: NOW - H, to: NOW }, filters: {}, by: 'sources' as const, limit: 5 };
+    const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
+    expect(q.ports.text).toContain('FROM `ds`.`port_1m`');
+    expect(q.ports.text).toContain('ORDER BY sources DESC, packets DESC, proto, port\nLIMIT 5');
+  });
+
+  it('5-minute series buckets minute rollups with toStartOfFiveMinute; rank counts ports strictly above', () => {
+    const input = { range: { from: NOW - 12 * H, to: NOW }, filters: {}, proto: 6, port: 23, interval: '5m' as const };
+    const plan = planPortSeries(input, NOW, 14);
+    const q = portSeriesSql(db, plan, input);
+    expect(q.buckets.text).toContain('SELECT toUInt32(toStartOfFiveMinute(t)) AS bucket');
+    expect(q.buckets.text).toContain('FROM `ds`.`port_1m`');
+    expect(q.buckets.text).toContain('AND proto = 6\n  AND dport = 23');
+    const rank = portsAboveSql(db, plan, input, 42);
+    expect(rank.text).toContain('HAVING p > 42');
+    expect(rank.text).not.toContain('dport = 23');
+  });
+
+  it('top sources read source rollups; aliases never shadow columns', () => {
+    const input = { range: { from: NOW - D, to: NOW }, filters: parseFilters({ port: 23, proto: 'tcp', country: 'CN' }), by: 'ports' as const };
+    const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
+    expect(text).toContain('FROM `ds`.`source_1h`');
+    expect(text).toContain('ORDER BY port_count DESC, total_packets DESC, ip_version, src, src6');
+    for (const column of ['packets', 'bytes', 'country', 'asn', 'label', 'tool', 'first_seen', 'last_seen']) {
+      expect(text, column).not.toMatch(new RegExp(`AS ${column}\\b`));
+    }
+  });
+
+  it('a source profile selects one address; fingerprints read at most 7 retained days of raw packets', () => {
+    const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {}, ip: '2001:db8::1' };
+    const plan = planSourceProfile(input, NOW, 14, 30);
+    expect(plan.raw).toEqual({ from: NOW - 7 * D, to: NOW });
+    expect(plan.timeline).toEqual({ interval: '1d', step: D });
+    const q = sourceProfileSql(db, plan, input);
+    expect(q.totals.text).toContain("ip_version = 6 AND src6 = '\\x20\\x01\\x0d\\xb8\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01'");
+    expect(q.timeline.text).toContain('toUInt32(toStartOfDay(t)) AS bucket');
+    expect(q.fingerprints?.text).toContain('FROM `ds`.`packets`');
+    expect(q.fingerprints?.text).toContain(`ts >= toDateTime(${NOW - 7 * D}, 'UTC')`);
+    const old = planSourceProfile({ ...input, range: { from: NOW - 90 * D, to: NOW - 60 * D }, ip: '192.0.2.7' }, NOW, 14, 30);
+    expect(old.raw).toBeNull();
+    expect(sourceProfileSql(db, old, { ...input, ip: '192.0.2.7' }).totals.text).toContain('ip_version = 4 AND src = 3221225991');
+    expect(() => planSourceProfile({ ...input, ip: "1.2.3.4' OR 1=1" }, NOW, 14, 30)).toThrow(/is not an IPv4 or IPv6 address/);
+  });
+
+  it('trends group per port and day, keeping ports busy in the recent window', () => {
+    const input = { filters: {}, params: { minPackets: 50 } };
+    const plan = planTrends(input, NOW);
+    const text = trendsSql(db, plan, input).text;
+    expect(text).toContain('FROM `ds`.`port_1d`');
+    expect(text).toContain(`toUInt16(intDiv(toUInt32(t) - ${plan.baseline.from}, 86400)) AS day`);
+    expect(text).toContain('uniqCombinedMerge(15)(sources) AS s, uniqCombinedMerge(15)(destinations) AS d');
+    expect(text).toContain('HAVING sumIf(p, day >= 28) >= 50');
+  });
+});
