@@ -14,6 +14,11 @@ export interface Config {
     readonly username: string;
     readonly password: string;
     readonly requestTimeoutMs: number;
+    /**
+     * Cluster mode: the cluster (a <remote_servers> name in the server config)
+     * the database is laid out on; null for a single server.
+     */
+    readonly cluster: string | null;
   };
   readonly ingest: {
     readonly sensor: string;
@@ -61,6 +66,7 @@ export interface ConfigOverrides {
   database?: string;
   user?: string;
   password?: string;
+  cluster?: string;
   sensor?: string;
   labels?: string[];
   darknet?: string[];
@@ -81,6 +87,10 @@ export interface ConfigOverrides {
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function nonEmpty(v: string | undefined): v is string {
+  return v !== undefined && v.trim() !== '';
+}
 
 function bad(message: string): DarkscopeError {
   return new DarkscopeError('BAD_CONFIG', message);
@@ -117,7 +127,8 @@ export const MIN_API_TOKEN_LENGTH = 16;
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> {
-  const explicitUrl = o.clickhouseUrl ?? env.DARKSCOPE_CLICKHOUSE_URL ?? null;
+  // An empty variable counts as unset (e.g. DARKSCOPE_CLICKHOUSE_URL= in a compose file).
+  const explicitUrl = o.clickhouseUrl ?? (nonEmpty(env.DARKSCOPE_CLICKHOUSE_URL) ? env.DARKSCOPE_CLICKHOUSE_URL : null) ?? null;
   const url = explicitUrl ?? DEFAULT_CLICKHOUSE_URL;
   let parsed: URL;
   try {
@@ -130,6 +141,11 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
   }
   const database = o.database ?? env.DARKSCOPE_DATABASE ?? 'darkscope';
   if (!IDENT.test(database)) throw bad(`database name "${database}" must match ${IDENT.source}`);
+  const clusterText = o.cluster ?? env.DARKSCOPE_CLUSTER ?? '';
+  const cluster = clusterText === '' ? null : clusterText;
+  if (cluster !== null && !IDENT.test(cluster)) {
+    throw bad(`cluster name "${cluster}" must match ${IDENT.source} (a <remote_servers> name from the ClickHouse server config)`);
+  }
   const sensor = o.sensor ?? env.DARKSCOPE_SENSOR ?? 'default';
   if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
   const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -151,6 +167,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       username: o.user ?? env.DARKSCOPE_CLICKHOUSE_USER ?? 'default',
       password: o.password ?? env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '',
       requestTimeoutMs: int(undefined, env, { flag: 'clickhouse-timeout-ms', env: 'DARKSCOPE_CLICKHOUSE_TIMEOUT_MS' }, 60_000, 1_000, 3_600_000),
+      cluster,
     },
     ingest: {
       sensor,
@@ -181,7 +198,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
     },
     logLevel,
     home,
-    clickhouseBin: env.DARKSCOPE_CLICKHOUSE_BIN ?? null,
+    clickhouseBin: nonEmpty(env.DARKSCOPE_CLICKHOUSE_BIN) ? env.DARKSCOPE_CLICKHOUSE_BIN : null,
   };
   return deepFreeze(cfg);
 }

@@ -8,6 +8,7 @@ export function addStoreOptions(cmd: Command): Command {
     .option('--database <name>', 'darkscope database (env DARKSCOPE_DATABASE; default darkscope)')
     .option('--user <name>', 'ClickHouse user (env DARKSCOPE_CLICKHOUSE_USER; default "default")')
     .option('--password <password>', 'ClickHouse password (env DARKSCOPE_CLICKHOUSE_PASSWORD; prefer the variable: flags show up in ps)')
+    .option('--cluster <name>', 'cluster mode: the ClickHouse cluster (<remote_servers> name) the database is laid out on (env DARKSCOPE_CLUSTER; default: a single server)')
     .addOption(new Option('--log-level <level>', 'log level on stderr (env DARKSCOPE_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 }
 
@@ -33,6 +34,7 @@ export function overridesFrom(o: Record<string, unknown>): ConfigOverrides {
     database: str('database'),
     user: str('user'),
     password: str('password'),
+    cluster: str('cluster'),
     sensor: str('sensor'),
     labels: arr('labels'),
     darknet: arr('darknet'),

@@ -4,23 +4,31 @@ import type { Logger } from '../logger.js';
 import { createStoreClient, type StoreClient } from '../store/client.js';
 import { migrate } from '../store/migrate.js';
 import { resolveClickHouse } from './clickhouse-target.js';
+import type { CliContext } from './context.js';
 
 export interface ConnectOptions {
   /** Apply pending migrations (first use). */
   readonly migrate: boolean;
   /** Environment for finding a ClickHouse binary when the managed server must be started. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where to tell the user that darkscope started its own server (a terminal line; default: the log). */
+  readonly notice?: (line: string) => void;
 }
 
 export async function connectStore(cfg: Config, log: Logger, opts: ConnectOptions): Promise<StoreClient> {
   const target = await resolveClickHouse(cfg, log, { env: opts.env });
-  if (target.source === 'managed-started') log.warn({ url: target.url }, 'started a local ClickHouse server (stop it with: darkscope clickhouse stop)');
+  if (target.source === 'managed-started') {
+    const line = `darkscope: no ClickHouse on localhost:8123, so darkscope started its own at ${target.url} (stop it with: darkscope clickhouse stop)`;
+    if (opts.notice !== undefined) opts.notice(line);
+    else log.warn({ url: target.url }, line);
+  }
   const store = createStoreClient({
     url: target.url,
     database: cfg.clickhouse.database,
     username: cfg.clickhouse.username,
     password: cfg.clickhouse.password,
     requestTimeoutMs: cfg.clickhouse.requestTimeoutMs,
+    cluster: cfg.clickhouse.cluster,
   });
   try {
     await store.ping();
@@ -33,4 +41,9 @@ export async function connectStore(cfg: Config, log: Logger, opts: ConnectOption
     await store.close();
     throw e;
   }
+}
+
+/** What a CLI command passes to connectStore: its environment, and its terminal for notices. */
+export function cliConnectOptions(ctx: CliContext): Pick<ConnectOptions, 'env' | 'notice'> {
+  return { env: ctx.env as NodeJS.ProcessEnv, notice: (line) => ctx.stderr.write(`${line}\n`) };
 }

@@ -14,7 +14,7 @@ import { addEnrichOptions, addStoreOptions, collect, overridesFrom } from '../co
 import { classifiersFromConfig } from '../enrichment-options.js';
 import { fmtCount, fmtDuration } from '../format/units.js';
 import { ProgressDisplay } from '../progress-display.js';
-import { connectStore } from '../store-connection.js';
+import { cliConnectOptions, connectStore } from '../store-connection.js';
 
 export function ingestCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   const cmd = new Command('ingest')
@@ -48,7 +48,7 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
   const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr).child({ module: 'ingest' });
   const specs = await expandInputs(inputs);
   const classifiers = await classifiersFromConfig(cfg.ingest);
-  const store = await connectStore(cfg, logger, { migrate: true, env: ctx.env as NodeJS.ProcessEnv });
+  const store = await connectStore(cfg, logger, { migrate: true, ...cliConnectOptions(ctx) });
   try {
     if (cfg.ingest.darknets.length > 0) await saveSensorDarknets(store, cfg.ingest.sensor, cfg.ingest.darknets);
     const display = new ProgressDisplay({ out: ctx.stderr, tty: ctx.isTTY, totalBytes: specs.reduce((a, s) => a + s.size, 0) });

@@ -15,7 +15,7 @@ import type { Table } from '../../query/table.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions, overridesFrom } from '../common-options.js';
 import { renderTable } from '../format/table-text.js';
-import { connectStore } from '../store-connection.js';
+import { cliConnectOptions, connectStore } from '../store-connection.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv' | 'md';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv', 'md'];
@@ -86,7 +86,7 @@ export async function withQueryContext(ctx: CliContext, o: Record<string, unknow
   // --sensor here is a filter, not the ingest sensor name the config validates.
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), sensor: undefined });
   const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr).child({ module: 'query' });
-  const store = await connectStore(cfg, logger, { migrate: false, env: ctx.env as NodeJS.ProcessEnv });
+  const store = await connectStore(cfg, logger, { migrate: false, ...cliConnectOptions(ctx) });
   try {
     await fn(queryContext(cfg, store), cfg);
     return 0;

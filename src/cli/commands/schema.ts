@@ -7,7 +7,7 @@ import { applyRetention } from '../../store/retention.js';
 import { rebuildRollups } from '../../store/rollups-rebuild.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions, overridesFrom } from '../common-options.js';
-import { connectStore } from '../store-connection.js';
+import { cliConnectOptions, connectStore } from '../store-connection.js';
 
 type Action = (ctx: CliContext, o: Record<string, unknown>) => Promise<number>;
 
@@ -21,7 +21,7 @@ export function migrateCommand(ctx: CliContext, setExit: (code: number) => void)
     .option('--dry-run', 'print the SQL that would run, change nothing');
   return addStoreOptions(cmd).action(withStoreAction(ctx, setExit, async (c, o) => {
     const cfg = loadConfig(c.env, overridesFrom(o));
-    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: false, env: c.env as NodeJS.ProcessEnv });
+    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: false, ...cliConnectOptions(c) });
     try {
       const r = await migrate(store, { dryRun: o.dryRun === true });
       if (r.dryRun) {
@@ -46,7 +46,7 @@ export function retentionCommand(ctx: CliContext, setExit: (code: number) => voi
     .option('--dry-run', 'list what would be dropped, drop nothing');
   return addStoreOptions(cmd).action(withStoreAction(ctx, setExit, async (c, o) => {
     const cfg = loadConfig(c.env, overridesFrom(o));
-    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: true, env: c.env as NodeJS.ProcessEnv });
+    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: true, ...cliConnectOptions(c) });
     try {
       const r = await applyRetention(store, { rawDays: cfg.retention.rawDays, minuteDays: cfg.retention.minuteDays, dryRun: o.dryRun === true });
       const verb = r.dryRun ? 'would drop' : 'dropped';
@@ -67,7 +67,7 @@ export function rollupsCommand(ctx: CliContext, setExit: (code: number) => void)
     .option('--dry-run', 'show the plan, change nothing');
   addStoreOptions(rebuild).action(withStoreAction(ctx, setExit, async (c, o) => {
     const cfg = loadConfig(c.env, overridesFrom(o));
-    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: true, env: c.env as NodeJS.ProcessEnv });
+    const store = await connectStore(cfg, createLogger(cfg.logLevel, c.stderr), { migrate: true, ...cliConnectOptions(c) });
     try {
       const r = await rebuildRollups(store, { from: String(o.from), to: String(o.to), dryRun: o.dryRun === true });
       for (const d of r.days) c.stdout.write(`${d.day}: ${d.action.replace('_', ' ')} (${d.rawRows} raw rows)\n`);

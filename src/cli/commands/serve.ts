@@ -11,7 +11,7 @@ import { loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions, overridesFrom } from '../common-options.js';
-import { connectStore } from '../store-connection.js';
+import { cliConnectOptions, connectStore } from '../store-connection.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -35,7 +35,7 @@ function processSignal(): { promise: Promise<string>; dispose: () => void } {
 export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined });
   const logger = createLogger(cfg.logLevel, ctx.stderr);
-  const store = await connectStore(cfg, logger, { migrate: true, env: ctx.env as NodeJS.ProcessEnv });
+  const store = await connectStore(cfg, logger, { migrate: true, ...cliConnectOptions(ctx) });
   const signal = opts.stopSignal === undefined ? processSignal() : null;
   try {
     const app = await buildApp({ config: cfg, store, logger });

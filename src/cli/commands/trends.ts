@@ -18,7 +18,7 @@ function num(o: Record<string, unknown>, name: string, flag: string): number | u
   return n;
 }
 
-function trendsText(r: TrendsResult): string {
+export function trendsText(r: TrendsResult): string {
   const cols = ['rank', 'port_label', 'service', 'recent_packets', 'baseline_packets', 'recent_sources', 'baseline_sources', 'trend_score', 'z_score', 'reasons'];
   const table = trendsTable(r);
   const part = (kind: string) => pickColumns({ columns: table.columns, rows: table.rows.filter((row) => row[0] === kind) }, cols);

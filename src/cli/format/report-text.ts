@@ -46,7 +46,7 @@ function headline(r: SummaryResult): Array<[string, string]> {
     ['Packets observed', fmtInt(t.packets)],
     ['Bytes', fmtBytes(t.bytes)],
     ['Unique source addresses', fmtInt(t.sources)],
-    ['Darknet addresses hit', r.darknet.size === null ? fmtInt(t.destinations) : `${fmtInt(t.destinations)} of ${fmtInt(r.darknet.size)}`],
+    ['Darknet addresses hit', darknetHit(t.destinations, r.darknet.size)],
     ['Packets per darknet address', r.darknet.packetsPerAddress === null ? 'unknown (ingest with --darknet to record the darknet size)' : r.darknet.packetsPerAddress.toFixed(1)],
     ['Research scans', `${fmtShare(r.research.share)} of packets (label "${r.research.label}", before label filters)`],
   ];
@@ -55,6 +55,17 @@ function headline(r: SummaryResult): Array<[string, string]> {
 
 function shares(items: Array<{ name: string; share: number }>): string {
   return items.length === 0 ? '-' : items.map((i) => `${i.name} ${fmtShare(i.share)}`).join('   ');
+}
+
+/**
+ * Unique destinations are a HyperLogLog estimate (about 0.5% error) and also
+ * count IPv6 destinations, so near full coverage the estimate can pass the
+ * darknet's size: say "all" rather than print more addresses than exist.
+ */
+function darknetHit(estimate: number, size: number | null): string {
+  if (size === null) return `${fmtInt(estimate)} (estimate)`;
+  if (estimate >= size) return `all ${fmtInt(size)} (estimate ${fmtInt(estimate)})`;
+  return `${fmtInt(estimate)} of ${fmtInt(size)} (estimate)`;
 }
 
 export function summaryText(r: SummaryResult): string {
