@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects so unit tests never wait for (or need) a ClickHouse server:
-// `npx vitest run` runs both; the integration project's globalSetup starts a
-// private server (or uses DARKSCOPE_TEST_CLICKHOUSE_URL), see
-// tests/integration/global-setup.ts.
+// Three projects so unit tests never wait for (or need) a ClickHouse server:
+// `npx vitest run` runs all of them; the integration project's globalSetup
+// starts a private server (or uses DARKSCOPE_TEST_CLICKHOUSE_URL), see
+// tests/integration/global-setup.ts; the cluster project's starts ZooKeeper
+// and a 2-shard × 2-replica ClickHouse cluster on loopback, see
+// tests/cluster/global-setup.ts. Its files share that cluster (one stops a
+// replica), so they run one at a time.
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -15,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/integration/**', '**/node_modules/**'],
+          exclude: ['tests/integration/**', 'tests/cluster/**', '**/node_modules/**'],
         },
       },
       {
@@ -24,6 +27,19 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
+          // Dropping a test database waits for merges; generous on a loaded 2-core machine.
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['tests/cluster/**/*.test.ts'],
+          globalSetup: ['tests/cluster/global-setup.ts'],
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

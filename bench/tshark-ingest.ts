@@ -30,7 +30,7 @@ export function tsharkPipeline(file: string, tcpPort: number, database: string):
               IPv4StringToNum(src), IPv4StringToNum(dst), toUInt8OrZero(proto),
               toUInt16OrZero(if(tsport != '', tsport, usport)), toUInt16OrZero(if(tdport != '', tdport, udport)),
               reinterpretAsUInt16(reverse(unhex(substring(flags, 3)))), toUInt8OrZero(ttl), reinterpretAsUInt16(reverse(unhex(substring(ipid, 3)))),
-              toUInt32OrZero(seq), toUInt16OrZero(win), toUInt16OrZero(len), toUInt8OrZero(itype), toUInt8OrZero(icode)
+              toUInt32OrZero(seq), toUInt16OrZero(win), toUInt32OrZero(len), toUInt8OrZero(itype), toUInt8OrZero(icode)
        FROM ${stage} WHERE src != ''"`,
   ].join(' ');
 }

@@ -85,6 +85,8 @@ export interface ConfigOverrides {
 }
 
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
+/** The most batches ingest may have in flight (--max-in-flight). */
+export const MAX_IN_FLIGHT_LIMIT = 16;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -178,7 +180,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       enrich: o.enrich ?? env.DARKSCOPE_ENRICH !== '0',
       batchRows: int(o.batchRows, env, { flag: 'batch-rows', env: 'DARKSCOPE_BATCH_ROWS' }, 200_000, 1, 5_000_000),
       batchAgeMs: int(o.batchAgeMs, env, { flag: 'batch-age-ms', env: 'DARKSCOPE_BATCH_AGE_MS' }, 1_000, 10, 600_000),
-      maxInFlight: int(o.maxInFlight, env, { flag: 'max-in-flight', env: 'DARKSCOPE_MAX_IN_FLIGHT' }, 2, 1, 16),
+      maxInFlight: int(o.maxInFlight, env, { flag: 'max-in-flight', env: 'DARKSCOPE_MAX_IN_FLIGHT' }, 2, 1, MAX_IN_FLIGHT_LIMIT),
     },
     retention: {
       rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, 30, 1, 36_500),

@@ -17,7 +17,7 @@
  */
 import { UNIQ_PRECISION } from '../../src/store/rollups.js';
 
-/** Unique count of a rollup state column (`uniqCombinedMerge(15)(col)`), same precision as the views write. */
+/** Unique count of a rollup state column (`uniqCombinedMerge(17)(col)`), same precision as the views write. */
 export function uniq(column: string): string {
   return `uniqCombinedMerge(${UNIQ_PRECISION})(${column})`;
 }

@@ -12,7 +12,10 @@ export const IDENTITY_HEAD_BYTES = 1 << 20;
 export interface FileIdentity {
   /** 32 hex digits: sha256(size, first MiB), truncated. Stable across runs. */
   readonly fileId: string;
-  /** Upper 32 bits of every batch key of this file: lets the store find a file's rows. */
+  /**
+   * Upper 32 bits of every batch key of this file under this sensor: lets the
+   * store find the rows this (sensor, file) stored, and only those.
+   */
   readonly keyHi: number;
   readonly path: string;
   readonly size: number;
@@ -21,10 +24,15 @@ export interface FileIdentity {
   readonly resumable: boolean;
 }
 
-export async function fileIdentity(spec: InputSpec): Promise<FileIdentity> {
+/** Upper half of the batch keys of (sensor, file). */
+export function batchKeyHi(sensor: string, fileId: string): number {
+  return parseInt(createHash('sha256').update(`${sensor}\0${fileId}`).digest('hex').slice(0, 8), 16) >>> 0;
+}
+
+export async function fileIdentity(spec: InputSpec, sensor: string): Promise<FileIdentity> {
   if (spec.kind === 'stdin') {
     const id = randomBytes(16).toString('hex');
-    return { fileId: id, keyHi: parseInt(id.slice(0, 8), 16) >>> 0, path: '-', size: 0, headHash: '', resumable: false };
+    return { fileId: id, keyHi: batchKeyHi(sensor, id), path: '-', size: 0, headHash: '', resumable: false };
   }
   const fh = await open(spec.name, 'r');
   try {
@@ -37,7 +45,7 @@ export async function fileIdentity(spec: InputSpec): Promise<FileIdentity> {
     }
     const headHash = createHash('sha256').update(head.subarray(0, got)).digest('hex');
     const fileId = createHash('sha256').update(`${spec.size}:${headHash}`).digest('hex').slice(0, 32);
-    return { fileId, keyHi: parseInt(fileId.slice(0, 8), 16) >>> 0, path: spec.name, size: spec.size, headHash, resumable: true };
+    return { fileId, keyHi: batchKeyHi(sensor, fileId), path: spec.name, size: spec.size, headHash, resumable: true };
   } finally {
     await fh.close();
   }

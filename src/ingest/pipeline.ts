@@ -19,6 +19,9 @@ import type { StoreClient } from '../store/client.js';
 import { loadProgress, saveProgress, type FileProgress, type ProgressKey } from '../store/ingest-progress.js';
 import { RowBatchBuilder, type StorablePacket } from '../store/packet-rows.js';
 import { withRetry, type RetryHooks } from '../store/retry.js';
+import { checkDayRollups } from '../store/rollup-check.js';
+import { rebuildRollups } from '../store/rollups-rebuild.js';
+import { MAX_IN_FLIGHT_LIMIT } from '../config.js';
 import { TOOL_RULES_VERSION } from './classify/index.js';
 import { batchPackets, type PendingBatch } from './batcher.js';
 import { fileIdentity, type FileIdentity } from './file-identity.js';
@@ -51,6 +54,8 @@ export interface IngestObserver {
   /** Called often while reading, with the stats of the current input. */
   reading?(stats: InputStats): void;
   inputEnd?(stats: InputStats, result: InputResult): void;
+  /** A day's rollups were rebuilt from raw after a server failure during an insert. */
+  repair?(day: string, tables: readonly string[]): void;
 }
 
 export interface InputResult {
@@ -101,7 +106,7 @@ export async function ingestInputs(specs: readonly InputSpec[], deps: IngestDeps
 async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions, summary: IngestSummary): Promise<InputResult | null> {
   const { store, observer } = deps;
   const log = deps.logger.child({ input: spec.name });
-  const identity = await fileIdentity(spec);
+  const identity = await fileIdentity(spec, opts.sensor);
   const retryHooks: RetryHooks = { policy: opts.retry, onRetry: (e, a, d) => { summary.retries++; observer?.retry?.(e, a, d); log.warn({ attempt: a, delayMs: d, code: e.code }, e.message); } };
   const ctx = { url: store.url, database: store.database };
   const progress = identity.resumable
@@ -130,48 +135,74 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
 
   const key: ProgressKey = { sensor: opts.sensor, fileId: identity.fileId, path: identity.path, size: identity.size, headHash: identity.headHash };
   const result = { name: spec.name, stored: 0, alreadyStored: 0, batches: progress?.batches ?? 0, retries: 0, resumedFrom: resumeFrom };
-  const tracker = new ProgressTracker(identity, key, store, ctx, retryHooks, result.batches);
+  // How far past its saved progress an earlier run may have stored batches:
+  // the widest --max-in-flight any run used on this file (recorded with the
+  // progress), never less than this run's.
+  const window = Math.max(opts.maxInFlight, progress?.maxInFlight ?? 0);
+  const tracker = new ProgressTracker(identity, key, store, ctx, retryHooks, result.batches, window);
+  if (identity.resumable && progress === null) {
+    // The "started" record, saved before the first insert: from now on, a file
+    // without a progress record is a file nothing was ever stored from.
+    await tracker.start(resumeFrom);
+  }
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
-  // Checking mode (resumable files only): batches are sent one at a time, each
-  // after asking the store which of its records are already there, until
-  // maxInFlight batches in a row turn out to be entirely new. Batches were
-  // dispatched in order with at most maxInFlight in flight, so after that many
-  // new ones no later batch can have been stored by an earlier run, whether or
-  // not that run managed to save its progress.
+  // Checking mode: batches are sent one at a time, each after asking the store
+  // which of its records are already there, until `window` batches in a row
+  // turn out to be entirely new. Batches were dispatched in order with at
+  // most `window` in flight, so after that many new ones no later batch can
+  // have been stored by an earlier run. A file with saved progress starts in
+  // checking mode. A file without any (never started, or its records were
+  // deleted) has its first batch checked: if that one was stored already,
+  // checking goes on with the widest window darkscope allows.
   let checking = identity.resumable;
+  let checkWindow = progress === null ? 1 : window;
   let newInARow = 0;
+  /** Days in which rows were found already stored: their rollups are verified at the end. */
+  const suspectDays = new Set<number>();
 
   const builder = new RowBatchBuilder({ sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, batchKeyHi: identity.keyHi, batchKeyLo: 0 }, opts.batchRows);
   const batches = batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs, builder });
-  for await (const batch of batches) {
-    const limit = checking ? 1 : opts.maxInFlight;
-    while (inFlight.size >= limit && failure === null) await Promise.race(inFlight);
-    if (failure !== null) break;
-    const entry = tracker.add(batch);
-    const checkFirst = checking;
-    const started = Date.now();
-    const p: Promise<void> = deps.writer
-      .write(
-        { keyHi: identity.keyHi, day: batch.day, rows: batch.rows },
-        { checkFirst, ...retryHooks },
-      )
-      .then(async (w) => {
-        result.stored += w.rowsWritten;
-        result.alreadyStored += w.rowsAlreadyStored;
-        result.retries += w.retries;
-        if (checkFirst) {
-          newInARow = w.rowsAlreadyStored > 0 ? 0 : newInARow + 1;
-          if (newInARow >= opts.maxInFlight) checking = false;
-        }
-        observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started });
-        await tracker.done(entry);
-      })
-      .catch((e: unknown) => { failure ??= e; })
-      .finally(() => { inFlight.delete(p); });
-    inFlight.add(p);
+  try {
+    for await (const batch of batches) {
+      const limit = checking ? 1 : opts.maxInFlight;
+      while (inFlight.size >= limit && failure === null) await Promise.race(inFlight);
+      if (failure !== null) break;
+      const entry = tracker.add(batch);
+      const checkFirst = checking;
+      const started = Date.now();
+      const p: Promise<void> = deps.writer
+        .write({ keyHi: identity.keyHi, day: batch.day, rows: batch.rows }, { checkFirst, ...retryHooks })
+        .then(async (w) => {
+          result.stored += w.rowsWritten;
+          result.alreadyStored += w.rowsAlreadyStored;
+          result.retries += w.retries;
+          if (w.rowsAlreadyStored > 0) suspectDays.add(batch.day);
+          if (checkFirst) {
+            if (w.rowsAlreadyStored > 0) {
+              if (progress === null) checkWindow = MAX_IN_FLIGHT_LIMIT;
+              newInARow = 0;
+            } else {
+              newInARow++;
+            }
+            if (newInARow >= checkWindow) checking = false;
+          }
+          observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started });
+          await tracker.done(entry);
+        })
+        .catch((e: unknown) => {
+          failure ??= e;
+          // Batches queued behind this one can never have their progress saved.
+          tracker.fail(e);
+        })
+        .finally(() => { inFlight.delete(p); });
+      inFlight.add(p);
+    }
+  } finally {
+    // Also when reading fails: let the inserts already sent finish before returning.
+    await Promise.allSettled(inFlight);
   }
-  await Promise.all(inFlight);
+  if (failure === null && suspectDays.size > 0) await repairRollups(store, opts.sensor, [...suspectDays].sort(), log, observer);
   summary.records += stats.records;
   summary.decoded += stats.decoded;
   summary.stored += result.stored;
@@ -203,6 +234,7 @@ interface TrackedBatch {
 class ProgressTracker {
   private readonly queue: TrackedBatch[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private failed: unknown = null;
 
   constructor(
     private readonly identity: FileIdentity,
@@ -211,7 +243,14 @@ class ProgressTracker {
     private readonly ctx: { url: string; database: string },
     private readonly retry: RetryHooks,
     public batches: number,
+    /** Recorded with every progress save (see the pipeline's checking mode). */
+    private readonly maxInFlight: number,
   ) {}
+
+  /** Saves the "started" record of a file before anything of it is stored. */
+  async start(nextRecord: number): Promise<void> {
+    await this.save({ nextRecord, byteOffset: 0, batches: this.batches, complete: false, maxInFlight: this.maxInFlight });
+  }
 
   add(batch: PendingBatch): TrackedBatch {
     let markSaved!: () => void;
@@ -219,6 +258,7 @@ class ProgressTracker {
     const saved = new Promise<void>((res, rej) => { markSaved = res; markFailed = rej; });
     saved.catch(() => undefined);
     const t: TrackedBatch = { batch, stored: false, saved, markSaved, markFailed };
+    if (this.failed !== null) t.markFailed(this.failed);
     this.queue.push(t);
     return t;
   }
@@ -228,19 +268,43 @@ class ProgressTracker {
     while (this.queue.length > 0 && this.queue[0].stored) {
       const head = this.queue.shift() as TrackedBatch;
       this.batches++;
-      const p: FileProgress = { nextRecord: head.batch.lastIndex + 1, byteOffset: head.batch.lastOffset, batches: this.batches, complete: false };
+      const p: FileProgress = { nextRecord: head.batch.lastIndex + 1, byteOffset: head.batch.lastOffset, batches: this.batches, complete: false, maxInFlight: this.maxInFlight };
       this.chain = this.chain.then(() => this.save(p)).then(() => head.markSaved(), (e: unknown) => { head.markFailed(e); throw e; });
     }
     await t.saved;
   }
 
+  /** A batch failed: nothing queued behind it will ever have its progress saved. */
+  fail(e: unknown): void {
+    this.failed ??= e;
+    for (const t of this.queue) t.markFailed(e);
+  }
+
   async complete(records: number): Promise<void> {
     await this.chain;
-    await this.save({ nextRecord: records, byteOffset: this.identity.size, batches: this.batches, complete: true });
+    await this.save({ nextRecord: records, byteOffset: this.identity.size, batches: this.batches, complete: true, maxInFlight: this.maxInFlight });
   }
 
   private async save(p: FileProgress): Promise<void> {
     if (!this.identity.resumable) return;
     await withRetry(this.ctx, this.retry, () => saveProgress(this.store, this.key, p));
+  }
+}
+
+/**
+ * Verifies the rollups of days where already-stored rows were met (a resend
+ * after a failure, or a resume) and rebuilds a day from raw when a rollup
+ * lacks rows: the server may have died between writing raw rows and their
+ * materialized views' rows (see store/rollup-check.ts).
+ */
+async function repairRollups(store: StoreClient, sensor: string, days: readonly number[], log: Logger, observer?: IngestObserver): Promise<void> {
+  for (const day of days) {
+    const check = await checkDayRollups(store, sensor, day);
+    if (check.mismatched.length === 0) continue;
+    const from = new Date(day * 1000).toISOString().slice(0, 10);
+    const to = new Date((day + 86_400) * 1000).toISOString().slice(0, 10);
+    log.warn({ day: from, tables: check.mismatched }, 'rollups miss rows stored in raw (server failure during an insert); rebuilding the day from raw');
+    observer?.repair?.(from, check.mismatched);
+    await rebuildRollups(store, { from, to });
   }
 }

@@ -12,7 +12,7 @@
  * `source_*` can apply.
  *
  * Rollup rows are partial until ClickHouse merges them, so every measure is
- * an aggregate: sum() for counters, uniqCombinedMerge(15) for unique-count
+ * an aggregate: sum() for counters, uniqCombinedMerge(17) for unique-count
  * states, minMerge/maxMerge for first/last seen. Unique counts are merged
  * over the whole range asked for, never summed across buckets.
  */
@@ -81,7 +81,7 @@ const PRECISION = unsafeRawSql(String(UNIQ_PRECISION));
  * The source address key of a `source_*` row, identical to `packets.src_key`
  * (migrations/0001_packets.sql, src/store/address-key.ts): the IPv4 value, or
  * for IPv6 the XOR of the two 64-bit halves with the top bit set. Counting it
- * with uniqCombined(15) gives the same estimate as merging the port rollups'
+ * with uniqCombined(17) gives the same estimate as merging the port rollups'
  * `sources` states for the same set of addresses.
  */
 export const SOURCE_KEY_SQL = sql`if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808))`;

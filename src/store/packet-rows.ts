@@ -162,7 +162,7 @@ export class RowBatchBuilder {
     buf.writeUInt32LE(p.tcpSeq >>> 0, pos); pos += 4;
     buf.writeUInt16LE(p.tcpWindow, pos); pos += 2;
     buf[pos++] = p.tcpOptions ? 1 : 0;
-    buf.writeUInt16LE(p.ipLen, pos); pos += 2;
+    buf.writeUInt32LE(p.ipLen, pos); pos += 4;
     buf[pos++] = p.icmpType;
     buf[pos++] = p.icmpCode;
     buf[pos++] = p.fragment ? 1 : 0;

@@ -41,7 +41,7 @@ export const RAW_COLUMNS = Object.freeze([
   { name: 'tcp_seq', type: 'UInt32' },
   { name: 'tcp_window', type: 'UInt16' },
   { name: 'tcp_options', type: 'UInt8' },
-  { name: 'ip_len', type: 'UInt16' },
+  { name: 'ip_len', type: 'UInt32' },
   { name: 'icmp_type', type: 'UInt8' },
   { name: 'icmp_code', type: 'UInt8' },
   { name: 'fragment', type: 'UInt8' },

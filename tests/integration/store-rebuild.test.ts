@@ -17,7 +17,7 @@ async function snapshot(r: RollupDef): Promise<string[]> {
     if (m.name === 'packets' || m.name === 'bytes') return unsafeRawSql(`sum(${m.name})`);
     if (m.name === 'first_seen') return unsafeRawSql('toUInt32(minMerge(first_seen))');
     if (m.name === 'last_seen') return unsafeRawSql('toUInt32(maxMerge(last_seen))');
-    return unsafeRawSql(`uniqCombinedMerge(15)(${m.name})`);
+    return unsafeRawSql(`uniqCombinedMerge(17)(${m.name})`);
   }));
   const rows = await db.store.query(
     sql`SELECT toString(tuple(${dims}, ${measures})) AS k FROM ${db.store.table(r.table)} GROUP BY ${sqlJoin(['t', ...r.dimensions].map((d) => unsafeRawSql(d)))}`,

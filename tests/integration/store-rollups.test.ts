@@ -115,13 +115,13 @@ describe('rollups', () => {
     expect(e.s6).toBeGreaterThan(100);
     for (const table of ['port_1m', 'port_1h', 'port_1d']) {
       const got = await db.store.query(
-        sql`SELECT uniqCombinedMerge(15)(sources) AS s, uniqCombinedMerge(15)(destinations) AS d FROM ${db.store.table(table)}`,
+        sql`SELECT uniqCombinedMerge(17)(sources) AS s, uniqCombinedMerge(17)(destinations) AS d FROM ${db.store.table(table)}`,
         { s: col.uint64AsNumber, d: col.uint64AsNumber });
       expect(Math.abs(got[0]!.s - e.s) / e.s, table).toBeLessThan(0.01);
       expect(Math.abs(got[0]!.d - e.d) / e.d, table).toBeLessThan(0.01);
     }
     for (const table of ['geo_1h', 'geo_1d']) {
-      const got = await db.store.query(sql`SELECT uniqCombinedMerge(15)(sources) AS s FROM ${db.store.table(table)}`, { s: col.uint64AsNumber });
+      const got = await db.store.query(sql`SELECT uniqCombinedMerge(17)(sources) AS s FROM ${db.store.table(table)}`, { s: col.uint64AsNumber });
       expect(Math.abs(got[0]!.s - e.s) / e.s, table).toBeLessThan(0.01);
     }
   });

@@ -149,9 +149,9 @@ describe('dashboards', () => {
         }
         // toStartOfInterval is missing on ClickHouse 18.16; these macros expand to it.
         expect(sql, where).not.toMatch(/\$__timeInterval|\$__timeGroup|toStartOfInterval|\$__interval\b|\$__interval_ms/);
-        // Rollup rows are partial: state columns are only ever read through uniqCombinedMerge(15).
+        // Rollup rows are partial: state columns are only ever read through uniqCombinedMerge(17).
         for (const m of sql.matchAll(/\((sources|destinations)[,)]/g)) {
-          expect(sql.slice(0, m.index), `${where}: ${m[1]} read without uniqCombinedMerge(15)`).toMatch(/uniqCombinedMerge(If)?\(15\)$/);
+          expect(sql.slice(0, m.index), `${where}: ${m[1]} read without uniqCombinedMerge(17)`).toMatch(/uniqCombinedMerge(If)?\(17\)$/);
         }
       }
     }

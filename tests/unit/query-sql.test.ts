@@ -49,8 +49,8 @@ describe('summary SQL', () => {
     const input = { range: { from: NOW - 2 * D, to: NOW }, filters: parseFilters({ excludeLabel: 'research' }) };
     const plan = planSummary(input, NOW, 14);
     const q = summarySql(db, plan, input);
-    expect(flat(q.totals.text)).toBe(flat(`SELECT sum(packets) AS packets, sum(bytes) AS bytes, uniqCombinedMerge(15)(sources) AS sources,
-      uniqCombinedMerge(15)(destinations) AS destinations, groupUniqArray(sensor) AS sensors
+    expect(flat(q.totals.text)).toBe(flat(`SELECT sum(packets) AS packets, sum(bytes) AS bytes, uniqCombinedMerge(17)(sources) AS sources,
+      uniqCombinedMerge(17)(destinations) AS destinations, groupUniqArray(sensor) AS sensors
       FROM \`ds\`.\`port_1h\`
       WHERE t >= toDateTime(${NOW - 2 * D}, 'UTC') AND t < toDateTime(${NOW}, 'UTC') AND label NOT IN ('research')`));
     expect(q.countries.text).toContain('FROM `ds`.`geo_1h`');
@@ -67,7 +67,7 @@ describe('summary SQL', () => {
     expect(plan.grain).toBe('day');
     const q = summarySql(db, plan, input);
     expect(q.totals.text).toContain('FROM `ds`.`source_1d`');
-    expect(q.totals.text).toContain(`uniqCombined(15)(${SOURCE_KEY_SQL.text}) AS sources`);
+    expect(q.totals.text).toContain(`uniqCombined(17)(${SOURCE_KEY_SQL.text}) AS sources`);
     expect(q.countries.text).toContain('FROM `ds`.`geo_1d`');
   });
 });
@@ -124,7 +124,7 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const text = trendsSql(db, plan, input).text;
     expect(text).toContain('FROM `ds`.`port_1d`');
     expect(text).toContain(`toUInt16(intDiv(toUInt32(t) - ${plan.baseline.from}, 86400)) AS day`);
-    expect(text).toContain('uniqCombinedMerge(15)(sources) AS s, uniqCombinedMerge(15)(destinations) AS d');
+    expect(text).toContain('uniqCombinedMerge(17)(sources) AS s, uniqCombinedMerge(17)(destinations) AS d');
     expect(text).toContain('HAVING sumIf(p, day >= 28) >= 50');
   });
 });

@@ -31,7 +31,7 @@ describe('RowBinary rows of the raw table', () => {
     expect(fixed().equals(Buffer.alloc(16))).toBe(true);
     expect(fixed().equals(Buffer.alloc(16))).toBe(true);
     expect([u8(), u16(), u16(), u16(), u8(), u8()]).toEqual([6, 40000, 23, 2, 1, 1]);
-    expect([str(), str(), u32(), u8(), u16(), u32(), u16(), u8(), u16(), u8(), u8(), u8(), u8()]).toEqual(
+    expect([str(), str(), u32(), u8(), u16(), u32(), u16(), u8(), u32(), u8(), u8(), u8(), u8()]).toEqual(
       ['research', 'US', 15169, 52, 4242, 0xc6120007, 1024, 1, 44, 0, 0, 0, 1]);
     expect(u64()).toBe(0xabcdef01_00000010n);
     expect(u64()).toBe(2n ** 33n + 5n);

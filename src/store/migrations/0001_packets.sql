@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS {db}.packets
     tcp_seq UInt32,
     tcp_window UInt16,
     tcp_options UInt8,
-    ip_len UInt16,
+    -- UInt32: an IPv6 packet's length (40 + payload length) reaches 65 575.
+    ip_len UInt32,
     icmp_type UInt8,
     icmp_code UInt8,
     fragment UInt8,

@@ -13,6 +13,9 @@ CREATE TABLE IF NOT EXISTS {db}.ingest_progress
     record_index UInt64,
     batches UInt64,
     complete UInt8,
+    -- The widest --max-in-flight any run used on this file: how far past its
+    -- progress a crashed run may have stored batches (see src/ingest/pipeline.ts).
+    max_in_flight UInt8,
     updated_at DateTime('UTC')
 )
 ENGINE = ReplacingMergeTree(updated_at)

@@ -4,7 +4,7 @@
 -- AggregateFunction states. (AggregatingMergeTree would NOT sum the plain
 -- counters; see /work/shared/CLICKHOUSE.md.) Every dimension is in ORDER BY, so
 -- nothing but the measures is ever summed. Rows are partial until merged:
--- always read with sum(...) / uniqCombinedMerge(15)(...) and GROUP BY.
+-- always read with sum(...) / uniqCombinedMerge(17)(...) and GROUP BY.
 -- Every rollup is partitioned by UTC day, like packets, so retention and
 -- rebuild work one day at a time.
 -- first_seen/last_seen are AggregateFunction(min|max, DateTime('UTC')): the
@@ -22,8 +22,8 @@ CREATE TABLE IF NOT EXISTS {db}.port_1m
     label String,
     packets UInt64,
     bytes UInt64,
-    sources AggregateFunction(uniqCombined(15), UInt64),
-    destinations AggregateFunction(uniqCombined(15), UInt64)
+    sources AggregateFunction(uniqCombined(17), UInt64),
+    destinations AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -40,8 +40,8 @@ CREATE TABLE IF NOT EXISTS {db}.port_1h
     label String,
     packets UInt64,
     bytes UInt64,
-    sources AggregateFunction(uniqCombined(15), UInt64),
-    destinations AggregateFunction(uniqCombined(15), UInt64)
+    sources AggregateFunction(uniqCombined(17), UInt64),
+    destinations AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -58,8 +58,8 @@ CREATE TABLE IF NOT EXISTS {db}.port_1d
     label String,
     packets UInt64,
     bytes UInt64,
-    sources AggregateFunction(uniqCombined(15), UInt64),
-    destinations AggregateFunction(uniqCombined(15), UInt64)
+    sources AggregateFunction(uniqCombined(17), UInt64),
+    destinations AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS {db}.source_1h
     bytes UInt64,
     first_seen AggregateFunction(min, DateTime('UTC')),
     last_seen AggregateFunction(max, DateTime('UTC')),
-    destinations AggregateFunction(uniqCombined(15), UInt64)
+    destinations AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS {db}.source_1d
     bytes UInt64,
     first_seen AggregateFunction(min, DateTime('UTC')),
     last_seen AggregateFunction(max, DateTime('UTC')),
-    destinations AggregateFunction(uniqCombined(15), UInt64)
+    destinations AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -123,7 +123,7 @@ CREATE TABLE IF NOT EXISTS {db}.geo_1h
     class Enum8('other' = 0, 'scan' = 1, 'backscatter' = 2),
     label String,
     packets UInt64,
-    sources AggregateFunction(uniqCombined(15), UInt64)
+    sources AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)
@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS {db}.geo_1d
     class Enum8('other' = 0, 'scan' = 1, 'backscatter' = 2),
     label String,
     packets UInt64,
-    sources AggregateFunction(uniqCombined(15), UInt64)
+    sources AggregateFunction(uniqCombined(17), UInt64)
 )
 ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMMDD(t)

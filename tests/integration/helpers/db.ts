@@ -42,7 +42,8 @@ export function testDatabaseName(prefix: string): string {
 export async function freshDatabase(prefix: string, options: { create?: boolean } = {}): Promise<TestDatabase> {
   const name = testDatabaseName(prefix);
   const url = clickhouseUrl();
-  const store = createStoreClient({ url, database: name });
+  // Generous timeout: on a loaded 2-core machine DROP DATABASE waits for merges of many small parts.
+  const store = createStoreClient({ url, database: name, requestTimeoutMs: 180_000 });
   if (options.create ?? true) await store.command(sql`CREATE DATABASE ${sqlIdent(name)}`);
   return {
     name,
