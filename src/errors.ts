@@ -62,6 +62,8 @@ export const ErrorCodes = Object.freeze({
     'Slow down: wait for the number of seconds in the Retry-After header, or raise DARKSCOPE_API_RATE_LIMIT.'),
   SHUTTING_DOWN: spec('DARKSCOPE_E_SHUTTING_DOWN', 503,
     'The server is shutting down; retry against another instance or after it restarts.'),
+  BAD_ALERTS_FILE: spec('DARKSCOPE_E_BAD_ALERTS_FILE', 400,
+    'Fix the field named above (path in the YAML); examples/alerts.yaml documents every field of an alerts file.'),
   INTERNAL: spec('DARKSCOPE_E_INTERNAL', 500, 'This is a bug; please report it with the command you ran.'),
 });
 

@@ -5,18 +5,22 @@
  *
  *   /api/v1/summary, /ports/top, /ports/{proto}/{port}/series,
  *   /sources/top, /sources/{ip}, /trends    query routes (token, rate limit)
+ *   /api/v1/alerts                           alerts (with `alerts`: built here, started by serve)
  *   /openapi.json, /docs                     generated from the route schemas
  *   /metrics                                 Prometheus
  *   /healthz/live, /healthz/ready            health (no token, no rate limit)
  *
  * The app does not own the store: whoever created it closes it after
  * `app.close()` (see src/cli/commands/serve.ts for the shutdown order).
+ * The alert evaluator, when there is one, stops in app.close() (onClose).
  */
 import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AlertsConfig } from '../alerts/config.js';
+import { AlertEvaluator } from '../alerts/evaluator.js';
 import type { Config } from '../config.js';
 import { DarkscopeError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -25,6 +29,7 @@ import type { StoreClient } from '../store/client.js';
 import { registerAuth } from './auth.js';
 import { sendError } from './errors.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { portRoutes } from './routes/ports.js';
 import { sourceRoutes } from './routes/sources.js';
@@ -40,10 +45,14 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Process metrics (event loop, GC, memory); default true. */
   readonly defaultMetrics?: boolean;
+  /** alerts.yaml (serve --alerts): builds the evaluator, not started (app.alerts.start()). */
+  readonly alerts?: Readonly<AlertsConfig>;
 }
 
 export interface DarkscopeApp extends FastifyInstance {
   readonly metrics: ApiMetrics;
+  /** The alert evaluator; null without `alerts`. */
+  readonly alerts: AlertEvaluator | null;
 }
 
 function version(): string {
@@ -70,6 +79,15 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
     now: deps.now,
     maxRangeSec: config.api.maxRangeDays * 86_400,
   });
+
+  const alerts = deps.alerts === undefined ? null : new AlertEvaluator({ config: deps.alerts, ctx, logger: deps.logger });
+  if (alerts !== null) {
+    const unsubscribe = metrics.observeAlerts(alerts);
+    app.addHook('onClose', async () => {
+      await alerts.stop();
+      unsubscribe();
+    });
+  }
 
   app.addSchema(errorSchema);
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
@@ -116,8 +134,9 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
     await v1.register(portRoutes, { ctx });
     await v1.register(sourceRoutes, { ctx });
     await v1.register(trendRoutes, { ctx });
+    await v1.register(alertRoutes, { alerts });
   }, { prefix: '/api/v1' });
 
   await app.ready();
-  return Object.assign(app, { metrics }) as DarkscopeApp;
+  return Object.assign(app, { metrics, alerts }) as DarkscopeApp;
 }

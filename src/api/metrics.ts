@@ -1,10 +1,13 @@
 /**
  * Prometheus metrics: one registry per app (no process-wide singleton), HTTP
  * request durations by route, and ClickHouse query durations and errors fed
- * by the query layer's observer.
+ * by the query layer's observer; alert counts when serve runs with --alerts
+ * (src/alerts/metrics.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { registerAlertMetrics } from '../alerts/metrics.js';
+import type { AlertEvaluator } from '../alerts/evaluator.js';
 import type { QueryObserver } from '../query/runner.js';
 
 export interface ApiMetrics {
@@ -13,6 +16,8 @@ export interface ApiMetrics {
   readonly observeQuery: QueryObserver;
   /** Adds the HTTP timing hook and GET /metrics to `app`. */
   register(app: FastifyInstance): void;
+  /** Adds the alert metrics, fed by `alerts`; returns the unsubscribe. */
+  observeAlerts(alerts: AlertEvaluator): () => void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMetrics {
@@ -43,6 +48,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMe
     observeQuery(e) {
       queries.observe({ query: e.query, outcome: e.ok ? 'ok' : 'error' }, e.ms / 1000);
       if (!e.ok) errors.inc({ query: e.query, code: e.code ?? 'unknown' });
+    },
+    observeAlerts(alerts) {
+      return registerAlertMetrics(registry, alerts);
     },
     register(app) {
       app.addHook('onResponse', async (request, reply) => {

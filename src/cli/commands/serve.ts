@@ -2,10 +2,12 @@
  * `darkscope serve`: the HTTP API (src/api/app.ts) on --host/--port, until
  * SIGINT or SIGTERM. Shutdown runs in order under a force-exit timer: stop
  * accepting connections and let in-flight requests finish (readiness answers
- * 503 meanwhile), then close the ClickHouse client.
+ * 503 meanwhile), stop the alert evaluator (--alerts) and drain its
+ * notifications, then close the ClickHouse client.
  */
 import { once } from 'node:events';
 import { Command } from 'commander';
+import { loadAlertsFile } from '../../alerts/config.js';
 import { buildApp } from '../../api/app.js';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
@@ -35,13 +37,19 @@ function processSignal(): { promise: Promise<string>; dispose: () => void } {
 export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined });
   const logger = createLogger(cfg.logLevel, ctx.stderr);
+  // A bad alerts file fails before anything connects.
+  const alerts = typeof o.alerts === 'string' ? await loadAlertsFile(o.alerts, ctx.env) : undefined;
   const store = await connectStore(cfg, logger, { migrate: true, ...cliConnectOptions(ctx) });
   const signal = opts.stopSignal === undefined ? processSignal() : null;
   try {
-    const app = await buildApp({ config: cfg, store, logger });
+    const app = await buildApp({ config: cfg, store, logger, alerts });
     const url = await app.listen({ host: cfg.api.host, port: cfg.api.port });
     logger.info({ url, database: store.database, auth: cfg.api.tokens.length > 0 }, 'darkscope API listening');
     ctx.stderr.write(`darkscope API on ${url} (database ${store.database}${cfg.api.tokens.length > 0 ? ', bearer tokens required' : ''}); docs at ${url}/docs\n`);
+    if (app.alerts !== null) {
+      app.alerts.start();
+      ctx.stderr.write(`alerts: ${app.alerts.config.rules.length} rule(s) from ${app.alerts.config.file} every ${app.alerts.status().interval}; GET ${url}/api/v1/alerts\n`);
+    }
     opts.onListening?.(url);
     const why = await (opts.stopSignal ?? signal!.promise);
     logger.info({ signal: String(why) }, 'shutting down: no new connections, finishing requests in flight');
@@ -67,7 +75,8 @@ export function serveCommand(ctx: CliContext, setExit: (code: number) => void): 
     .description('Serve the HTTP API (/api/v1/..., /openapi.json, /docs, /metrics, /healthz/*) until SIGINT/SIGTERM')
     .option('--host <address>', 'address to listen on (env DARKSCOPE_API_HOST; default 127.0.0.1)')
     .option('--port <port>', 'TCP port (env DARKSCOPE_API_PORT; default 8080; 0 = any free port)')
-    .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)');
+    .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)')
+    .option('--alerts <file>', 'evaluate the spike and new-port rules of this alerts.yaml on a schedule and notify its targets (see examples/alerts.yaml)');
   addStoreOptions(cmd);
   return cmd
     .addHelpText('after', `
@@ -79,6 +88,7 @@ per minute per client on /api/v1, default 600, 0 = off), DARKSCOPE_API_MAX_RANGE
 Examples:
   darkscope serve
   darkscope serve --host 0.0.0.0 --port 8080
+  darkscope serve --alerts alerts.yaml
   curl 'http://127.0.0.1:8080/api/v1/ports/top?from=-24h&limit=10'`)
     .action(async (o: Record<string, unknown>) => {
       setExit(await runServe(ctx, o));
