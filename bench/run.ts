@@ -5,6 +5,8 @@
  *   npm run bench                 all parts (about 15 minutes on 2 cores)
  *   npm run bench -- --quick      a 2-minute subset (smaller capture, 1 round)
  *   npm run bench -- --parts parse,ingest --packets 5000000 --rounds 3
+ *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
+ *   npm run bench -- --parts cluster --cluster-packets 1000000
  *
  * A private ClickHouse server is started under bench/.data/ (or set
  * DARKSCOPE_BENCH_CLICKHOUSE_URL and DARKSCOPE_BENCH_CLICKHOUSE_TCP_PORT to use
@@ -15,8 +17,10 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startLocalServer, type LocalServer } from '../src/store/local-server.js';
 import { writeSynthCapture } from '../src/synth/generator.js';
+import { measureClusterIngest } from './cluster-ingest.js';
 import { runDarkscope, runNaive, runTshark, summarize, type IngestRun, type Server } from './ingest-compare.js';
 import { measureParse, type ParseFigures } from './parse-ceiling.js';
+import { measureQueries } from './query-latency.js';
 import { ensureTshark } from './tshark-ingest.js';
 import { runSampled } from './proc-sampler.js';
 
@@ -28,6 +32,7 @@ interface Args {
   parts: Set<string>;
   packets: number;
   bigPackets: number;
+  clusterPackets: number;
   rounds: number;
 }
 
@@ -37,12 +42,13 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const parts = new Set((get('parts') ?? 'parse,ingest,memory').split(','));
+  const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,cluster').split(','));
   return {
     quick,
     parts,
     packets: Number(get('packets') ?? (quick ? 1_000_000 : 5_000_000)),
     bigPackets: Number(get('big-packets') ?? (quick ? 5_000_000 : 50_000_000)),
+    clusterPackets: Number(get('cluster-packets') ?? (quick ? 500_000 : 2_000_000)),
     rounds: Number(get('rounds') ?? (quick ? 1 : 3)),
   };
 }
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
     args: { ...args, parts: [...args.parts] },
   };
   const lines: string[] = [];
-  const file = await capture(args.packets);
+  const file = ['parse', 'ingest', 'memory'].some((p) => args.parts.has(p)) ? await capture(args.packets) : '';
 
   if (args.parts.has('parse')) {
     const p: ParseFigures = await measureParse(file, args.rounds);
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
 
   let ch: Awaited<ReturnType<typeof server>> | null = null;
   try {
-    if (args.parts.has('ingest') || args.parts.has('memory')) ch = await server();
+    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query')) ch = await server();
     if (args.parts.has('ingest') && ch !== null) {
       const withTshark = ensureTshark();
       const runs: IngestRun[] = [];
@@ -125,8 +131,40 @@ async function main(): Promise<void> {
         `  ${fmt(args.packets)} packets   ${fmt(small.peakRssMb)} MB  (${fmt(small.packetsPerSec / 1e3, 1)} k packets/s)`,
         `  ${fmt(args.bigPackets)} packets  ${fmt(large.peakRssMb)} MB  (${fmt(large.packetsPerSec / 1e3, 1)} k packets/s)`);
     }
+    if (args.parts.has('query') && ch !== null) {
+      log('query: seeding rollups, then query latency and API throughput');
+      const q = await measureQueries(ch.server, 'bench_query', { quick: args.quick, log });
+      results.query = q;
+      const sz = q.seed.size;
+      const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
+      lines.push(`query (timed runs after a warm-up; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
+        `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(q.seed.seconds)} s ` +
+        `(port_1h ${m(q.seed.rows.port_1h)} rows, port_1d ${m(q.seed.rows.port_1d)}, source_1h ${m(q.seed.rows.source_1h)}); ` +
+        `a day: ${m(q.seed.lastDay.packets)} packets, ${fmt(q.seed.lastDay.ports)} ports, ${fmt(q.seed.lastDay.sources)} sources`);
+      for (const x of q.queries) {
+        const target = x.target === undefined ? '' : `  (target p50 < ${x.target.p50Ms}, p95 < ${x.target.p95Ms})`;
+        lines.push(`  ${x.request.padEnd(52)} ${x.grain.padEnd(6)} p50 ${fmt(x.p50Ms).padStart(6)} ms  p95 ${fmt(x.p95Ms).padStart(6)} ms  ${String(x.runs).padStart(2)} runs${x.errors > 0 ? `  ${x.errors} errors` : ''}${target}`);
+      }
+      const a = q.api;
+      lines.push(`  API ${a.path} (autocannon, ${a.connections} connections, ${fmt(a.seconds)} s): ${fmt(a.requestsPerSec, 1)} requests/s ` +
+        `(${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
+        `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
+    }
   } finally {
     await ch?.stop();
+  }
+
+  if (args.parts.has('cluster')) {
+    const c = await measureClusterIngest({ file: await capture(args.clusterPackets), packets: args.clusterPackets, rounds: args.rounds, dataDir: `${DATA}cluster`, log });
+    results.cluster = c;
+    const single = c.summary.find((x) => x.target === 'single');
+    lines.push(`cluster (${fmt(args.clusterPackets)} packets, darkscope ingest, median of ${args.rounds}; every server on this machine):`);
+    for (const x of c.summary) {
+      const label = { single: 'single server', '2x1': '2 shards x 1 replica', '2x2': '2 shards x 2 replicas' }[x.target];
+      const ratio = single !== undefined && x !== single ? `  (${fmt(x.packetsPerSec / single.packetsPerSec, 2)}x single)` : '';
+      lines.push(`  ${label.padEnd(38)} ${fmt(x.packetsPerSec / 1e3, 1).padStart(8)} k packets/s  server cpu ${fmt(x.serverCpuSec, 1)} s  darkscope cpu ${fmt(x.clientCpuSec, 1)} s${x.allStored ? '' : '  (not every packet stored)'}${ratio}`);
+    }
+    lines.push(`  cluster start ${fmt(c.clusterStartSec, 1)} s; RSS after the runs: nodes ${c.nodeRssMb.map((m) => fmt(m)).join(' / ')} MB, ZooKeeper ${fmt(c.zookeeperRssMb)} MB`);
   }
 
   results.elapsedSec = (performance.now() - started) / 1000;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isDarkscopeError } from '../errors.js';
 import { clickhouseCommand } from './commands/clickhouse.js';
+import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
 import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program.addCommand(retentionCommand(ctx, setExit));
   program.addCommand(rollupsCommand(ctx, setExit));
   program.addCommand(clickhouseCommand(ctx, setExit));
+  program.addCommand(clusterCommand(ctx, setExit));
   program.addCommand(demoCommand(ctx, setExit));
   program.addCommand(serveCommand(ctx, setExit));
   program.addCommand(reportCommand(ctx, setExit));

@@ -14,7 +14,7 @@
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { DarkscopeError, type ErrorName } from '../errors.js';
 import { decodeRow, type RowOf, type RowSchema } from './row-decoders.js';
-import { sqlQualified, type SqlFragment, isSqlFragment } from './sql.js';
+import { sqlIdent, sqlQualified, type SqlFragment, isSqlFragment } from './sql.js';
 
 export interface StoreClientOptions {
   /** http(s)://host:port; credentials in the URL are used unless username/password are given. */
@@ -27,7 +27,25 @@ export interface StoreClientOptions {
   readonly requestTimeoutMs?: number;
   /** Settings sent with every request. */
   readonly clickhouseSettings?: ClickHouseSettings;
+  /**
+   * Cluster mode: the remote_servers cluster the database is laid out on
+   * (see src/store/cluster/layout.ts). Null or absent: a single server.
+   * Requests then also carry CLUSTER_READ_SETTINGS.
+   */
+  readonly cluster?: string | null;
 }
+
+/**
+ * Sent with every request in cluster mode: Distributed tables read (and
+ * write) the first live replica of each shard in <remote_servers> order, the
+ * local one first, skipping a replica more than 5 s behind while another is
+ * current. An ingester therefore reads back what it wrote, and a replica
+ * that is catching up after a restart is not read until it has.
+ */
+export const CLUSTER_READ_SETTINGS: ClickHouseSettings = Object.freeze({
+  load_balancing: 'in_order',
+  max_replica_delay_for_distributed_queries: '5',
+});
 
 export interface QueryOptions {
   readonly settings?: ClickHouseSettings;
@@ -37,6 +55,11 @@ export interface QueryOptions {
 
 export interface StoreClient {
   readonly database: string;
+  /**
+   * The cluster the database is laid out on; null or absent for a single
+   * server. Queries read the same table names either way.
+   */
+  readonly cluster?: string | null;
   /** The server URL without credentials (safe to log). */
   readonly url: string;
   /** The underlying client, for streaming inserts (RowBinary). Errors from it are not mapped: use toStoreError. */
@@ -78,6 +101,8 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
   const url = parsed.toString().replace(/\/$/, '');
   const database = options.database;
   sqlQualified(database, 'x'); // validates the name once, up front
+  const cluster = options.cluster ?? null;
+  if (cluster !== null) sqlIdent(cluster); // likewise
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
     throw new DarkscopeError('BAD_CONFIG', `"requestTimeoutMs" value ${requestTimeoutMs} is less than min allowed 1`);
@@ -88,7 +113,8 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     username,
     password,
     request_timeout: requestTimeoutMs,
-    clickhouse_settings: options.clickhouseSettings,
+    // Cluster settings first: a request's own settings (readonly = 1 last) come after them.
+    clickhouse_settings: cluster === null ? options.clickhouseSettings : { ...CLUSTER_READ_SETTINGS, ...options.clickhouseSettings },
     application: 'darkscope',
     // The client would log every failed request with a stack trace; darkscope
     // reports failures itself, as one DarkscopeError.
@@ -105,6 +131,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
 
   return Object.freeze({
     database,
+    cluster,
     url,
     clickhouse,
     table(name: string): SqlFragment {

@@ -52,6 +52,24 @@ export interface StartLocalServerOptions extends FindBinaryOptions {
   readonly readyTimeoutMs?: number;
   /** Let the server outlive this process (the CLI's `clickhouse start`). Default false. */
   readonly detached?: boolean;
+  /** Make the server a node of a cluster (ZooKeeper, macros, remote_servers, distributed DDL). */
+  readonly cluster?: ClusterNodeConfig;
+}
+
+/** What a server needs to be one node of a ClickHouse cluster. */
+export interface ClusterNodeConfig {
+  /** ZooKeeper (or ClickHouse Keeper) ensemble. */
+  readonly zookeeper: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** `<macros>`: at least `shard` and `replica` (used in Replicated*MergeTree paths and replica names). */
+  readonly macros: Readonly<Record<string, string>>;
+  /**
+   * `<remote_servers>`: cluster name → shards → replicas (host and TCP port).
+   * Every shard gets internal_replication = true: a Distributed insert writes
+   * one replica and ReplicatedMergeTree copies it to the others.
+   */
+  readonly clusters: Readonly<Record<string, ReadonlyArray<ReadonlyArray<{ readonly host: string; readonly port: number }>>>>;
+  /** ZooKeeper path of the ON CLUSTER DDL queue (default /clickhouse/task_queue/ddl). */
+  readonly ddlPath?: string;
 }
 
 export interface ServerState {
@@ -148,6 +166,45 @@ interface ConfigInput {
   readonly tcpPort: number;
   readonly interserverPort: number;
   readonly timezone: string;
+  readonly cluster?: ClusterNodeConfig;
+}
+
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function xmlName(kind: string, name: string): string {
+  if (!XML_NAME.test(name)) throw new DarkscopeError('BAD_CONFIG', `${kind} name "${name}" must match ${XML_NAME.source}`);
+  return name;
+}
+
+/** The cluster part of a node's config (empty for a single server). */
+export function renderClusterConfig(c: ClusterNodeConfig): string {
+  const node = (h: { host: string; port: number }) => `<host>${xmlText(h.host)}</host><port>${h.port}</port>`;
+  const zk = c.zookeeper.map((z) => `        <node>${node(z)}</node>`).join('\n');
+  const macros = Object.entries(c.macros).map(([k, v]) => `        <${xmlName('macro', k)}>${xmlText(v)}</${k}>`).join('\n');
+  const clusters = Object.entries(c.clusters).map(([name, shards]) => [
+    `        <${xmlName('cluster', name)}>`,
+    ...shards.map((replicas) => [
+      '            <shard>',
+      '                <internal_replication>true</internal_replication>',
+      ...replicas.map((r) => `                <replica>${node(r)}</replica>`),
+      '            </shard>',
+    ].join('\n')),
+    `        </${name}>`,
+  ].join('\n')).join('\n');
+  return `    <zookeeper>
+${zk}
+        <session_timeout_ms>30000</session_timeout_ms>
+    </zookeeper>
+    <macros>
+${macros}
+    </macros>
+    <remote_servers>
+${clusters}
+    </remote_servers>
+    <distributed_ddl>
+        <path>${xmlText(c.ddlPath ?? '/clickhouse/task_queue/ddl')}</path>
+    </distributed_ddl>
+`;
 }
 
 /** The server config: every path inside `dir`, loopback only, small caches. */
@@ -187,7 +244,7 @@ export function renderServerConfig(c: ConfigInput): string {
     <uncompressed_cache_size>268435456</uncompressed_cache_size>
     <max_concurrent_queries>100</max_concurrent_queries>
     <keep_alive_timeout>3</keep_alive_timeout>
-</clickhouse>
+${c.cluster === undefined ? '' : renderClusterConfig(c.cluster)}</clickhouse>
 `;
 }
 
@@ -301,7 +358,8 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (shared with cluster/local-zookeeper.ts). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -311,7 +369,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** True unless /proc shows that `pid` is now some other program (PID reuse). */
-async function isOurServer(pid: number, configPath: string): Promise<boolean> {
+export async function isOurServer(pid: number, configPath: string): Promise<boolean> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     return cmdline.includes(configPath);
@@ -339,7 +397,8 @@ async function waitForExit(pid: number, timeoutMs: number, child?: ChildProcess)
   return false;
 }
 
-async function terminate(pid: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the process is gone. */
+export async function terminate(pid: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -425,7 +484,7 @@ async function startOnce(dataDir: string, binary: ClickHouseBinary, options: Sta
     await mkdir(join(dataDir, sub), { recursive: true });
   }
   const configPath = join(dataDir, 'config.xml');
-  await writeFile(configPath, renderServerConfig({ dir: dataDir, displayName, httpPort, tcpPort, interserverPort, timezone }));
+  await writeFile(configPath, renderServerConfig({ dir: dataDir, displayName, httpPort, tcpPort, interserverPort, timezone, cluster: options.cluster }));
   await writeFile(join(dataDir, 'users.xml'), renderUsersConfig());
   // Truncate the previous run's stderr so the tail in an error message is this run's.
   const out = openSync(join(dataDir, 'log', 'stdout.log'), 'w');

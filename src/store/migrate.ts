@@ -18,17 +18,31 @@
  * executed. An applied migration whose checksum no longer matches, or an
  * applied version this darkscope does not know, stops `migrate` with a SCHEMA
  * error instead of guessing. There is no lock: run one `migrate` at a time.
+ *
+ * Cluster mode (`store.cluster` set): every statement is rendered for the
+ * cluster by src/store/cluster/render.ts (ON CLUSTER, Replicated engines,
+ * local + Distributed tables) and the checksum covers the rendered text with
+ * the instance placeholder unexpanded (so it is the same on every run).
+ * schema_migrations is one replica set over every node: a migration is
+ * recorded once, cluster-wide. The database's instance id (part of every
+ * ZooKeeper path, see cluster/layout.ts) is chosen when schema_migrations is
+ * created and read back from that table's own engine definition, which every
+ * node has locally. A database is either single-node or cluster: the other
+ * mode refuses it with a SCHEMA error that says which one it is.
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DarkscopeError, ErrorCodes } from '../errors.js';
 import type { StoreClient } from './client.js';
+import { INSTANCE_PLACEHOLDER, instanceFromEngine } from './cluster/layout.js';
+import { renderForCluster } from './cluster/render.js';
+import { loadTopology } from './cluster/topology.js';
 import { col } from './row-decoders.js';
 import { rollupDef, rollupSelect } from './rollups.js';
-import { sql, sqlDateTime, sqlIdent, sqlQualified, sqlString, sqlUInt, unsafeRawSql, type SqlFragment } from './sql.js';
+import { sql, sqlDateTime, sqlIdent, sqlQualified, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
 
 export interface Migration {
   readonly version: number;
@@ -66,6 +80,8 @@ export interface MigrateResult {
 
 export interface SchemaStatus {
   readonly databaseExists: boolean;
+  /** Cluster mode: the database's instance id once schema_migrations exists (null before, and in single-node mode). */
+  readonly instance: string | null;
   readonly applied: readonly AppliedMigration[];
   readonly pending: readonly Migration[];
   /** Applied versions whose file changed since, or that this darkscope does not know. */
@@ -104,7 +120,11 @@ export function expandStatement(statement: string, database: string): string {
   });
 }
 
-export async function loadMigrations(database: string, dir: string = defaultMigrationsDir()): Promise<Migration[]> {
+/**
+ * The migrations in `dir`, expanded for `database`; with `cluster`, rendered
+ * for that cluster (statements keep INSTANCE_PLACEHOLDER; see withInstance).
+ */
+export async function loadMigrations(database: string, dir: string = defaultMigrationsDir(), cluster: string | null = null): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const out: Migration[] = [];
   for (const file of files) {
@@ -115,7 +135,8 @@ export async function loadMigrations(database: string, dir: string = defaultMigr
       throw new DarkscopeError('INTERNAL', `two migrations have version ${version}`, { file });
     }
     const text = await readFile(`${dir}/${file}`, 'utf8');
-    const statements = splitStatements(text).map((s) => expandStatement(s, database));
+    const expanded = splitStatements(text).map((s) => expandStatement(s, database));
+    const statements = cluster === null ? expanded : expanded.flatMap((s) => renderForCluster(s, database, cluster));
     if (statements.length === 0) throw new DarkscopeError('INTERNAL', `migration ${file} has no statements`, { file });
     const checksum = createHash('sha256').update(statements.join(';\n')).digest('hex');
     out.push(Object.freeze({ version, name: m[2] ?? '', file, statements: Object.freeze(statements), checksum }));
@@ -123,8 +144,8 @@ export async function loadMigrations(database: string, dir: string = defaultMigr
   return out;
 }
 
-function migrationsTableDdl(database: string): SqlFragment {
-  return sql`CREATE TABLE IF NOT EXISTS ${sqlQualified(database, 'schema_migrations')}
+function migrationsTableDdl(database: string, cluster: string | null): string[] {
+  const single = sql`CREATE TABLE IF NOT EXISTS ${sqlQualified(database, 'schema_migrations')}
 (
     version UInt32,
     name String,
@@ -132,27 +153,88 @@ function migrationsTableDdl(database: string): SqlFragment {
     applied_at DateTime('UTC')
 )
 ENGINE = MergeTree()
-ORDER BY version`;
+ORDER BY version`.text;
+  return cluster === null ? [single] : renderForCluster(single, database, cluster);
 }
 
-async function exists(store: StoreClient, database: string, table?: string): Promise<boolean> {
-  const rows = table === undefined
-    ? await store.query(sql`SELECT count() AS n FROM system.databases WHERE name = ${sqlString(database)}`, { n: col.uint64AsNumber })
-    : await store.query(sql`SELECT count() AS n FROM system.tables WHERE database = ${sqlString(database)} AND name = ${sqlString(table)}`, { n: col.uint64AsNumber });
+function createDatabaseDdl(database: string, cluster: string | null): string[] {
+  const single = sql`CREATE DATABASE IF NOT EXISTS ${sqlIdent(database)}`.text;
+  return cluster === null ? [single] : renderForCluster(single, database, cluster);
+}
+
+/** A rendered statement with the instance placeholder replaced (single-node statements have none). */
+export function withInstance(statement: string, instance: string | null): string {
+  if (!statement.includes(INSTANCE_PLACEHOLDER)) return statement;
+  if (instance === null) throw new DarkscopeError('INTERNAL', 'a cluster statement needs the database instance id');
+  return statement.split(INSTANCE_PLACEHOLDER).join(instance);
+}
+
+async function databaseExists(store: StoreClient, database: string): Promise<boolean> {
+  const rows = await store.query(sql`SELECT count() AS n FROM system.databases WHERE name = ${sqlString(database)}`, { n: col.uint64AsNumber });
   return (rows[0]?.n ?? 0) > 0;
+}
+
+/** engine and engine_full of a table on the node the store talks to, or null when it does not exist. */
+async function tableEngine(store: StoreClient, database: string, table: string): Promise<{ engine: string; full: string } | null> {
+  const rows = await store.query(
+    sql`SELECT engine, engine_full FROM system.tables WHERE database = ${sqlString(database)} AND name = ${sqlString(table)}`,
+    { engine: col.string, engine_full: col.string });
+  const r = rows[0];
+  return r === undefined ? null : { engine: r.engine, full: r.engine_full };
+}
+
+/** The cluster a Distributed table reads (first engine argument), e.g. `Distributed(darkscope, db, packets_local, ...)`. */
+function distributedCluster(engineFull: string): string | null {
+  const m = /^Distributed\(\s*['`]?([A-Za-z0-9_]+)/.exec(engineFull);
+  return m ? (m[1] ?? null) : null;
+}
+
+/**
+ * Whether `database` was created in the mode the store is in, and its
+ * instance id (cluster mode). Problems are SCHEMA messages that say what to do.
+ */
+async function schemaMode(store: StoreClient, database: string): Promise<{ tableExists: boolean; instance: string | null; problems: string[] }> {
+  const cluster = store.cluster ?? null;
+  const migrations = await tableEngine(store, database, 'schema_migrations');
+  if (migrations === null) return { tableExists: false, instance: null, problems: [] };
+  const replicated = migrations.engine.startsWith('Replicated');
+  if (cluster === null) {
+    return replicated
+      ? { tableExists: true, instance: null, problems: [`database ${database} was created on a ClickHouse cluster: pass --cluster NAME (DARKSCOPE_CLUSTER) to use it`] }
+      : { tableExists: true, instance: null, problems: [] };
+  }
+  if (!replicated) {
+    return { tableExists: true, instance: null, problems: [`database ${database} was created for a single server, not for cluster ${cluster}: a cluster needs a database created in cluster mode (choose a new --database, or run without --cluster)`] };
+  }
+  const instance = instanceFromEngine(database, migrations.full);
+  if (instance === null) {
+    return { tableExists: true, instance: null, problems: [`${database}.schema_migrations is replicated but its ZooKeeper path is not darkscope's (/clickhouse/darkscope/${database}/<instance>/...): it was not created by darkscope`] };
+  }
+  const packets = await tableEngine(store, database, 'packets');
+  const other = packets === null ? null : distributedCluster(packets.full);
+  if (other !== null && other !== cluster) {
+    return { tableExists: true, instance, problems: [`database ${database} is laid out on cluster ${other}, not ${cluster}: pass --cluster ${other}`] };
+  }
+  return { tableExists: true, instance, problems: [] };
 }
 
 /** What is applied, what is pending, and what does not match. Changes nothing. */
 export async function schemaStatus(store: StoreClient, options: { migrationsDir?: string } = {}): Promise<SchemaStatus> {
   const database = store.database;
-  const migrations = await loadMigrations(database, options.migrationsDir);
-  const databaseExists = await exists(store, database);
+  const migrations = await loadMigrations(database, options.migrationsDir, store.cluster ?? null);
+  const dbExists = await databaseExists(store, database);
+  const mode = dbExists ? await schemaMode(store, database) : { tableExists: false, instance: null, problems: [] };
+  if (mode.problems.length > 0) return { databaseExists: dbExists, instance: mode.instance, applied: [], pending: [], problems: mode.problems };
   let applied: AppliedMigration[] = [];
-  if (databaseExists && await exists(store, database, 'schema_migrations')) {
-    applied = (await store.query(
-      sql`SELECT version, name, checksum, toString(applied_at) AS applied_at FROM ${store.table('schema_migrations')} ORDER BY version`,
+  if (mode.tableExists) {
+    // Cluster mode: fetch what other nodes recorded before reading this node's replica.
+    if ((store.cluster ?? null) !== null) await store.command(sql`SYSTEM SYNC REPLICA ${store.table('schema_migrations')}`);
+    const rows = (await store.query(
+      sql`SELECT version, name, checksum, toString(applied_at) AS applied_at FROM ${store.table('schema_migrations')} ORDER BY version, applied_at`,
       { version: col.number, name: col.string, checksum: col.string, applied_at: col.string },
     )).map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: `${r.applied_at.replace(' ', 'T')}Z` }));
+    // Two migrate runs at once may both record a version: identical rows count once.
+    applied = rows.filter((r, i) => !rows.slice(0, i).some((p) => p.version === r.version && p.checksum === r.checksum));
   }
   const problems: string[] = [];
   for (const a of applied) {
@@ -165,7 +247,7 @@ export async function schemaStatus(store: StoreClient, options: { migrationsDir?
   }
   const appliedVersions = new Set(applied.map((a) => a.version));
   const pending = migrations.filter((m) => !appliedVersions.has(m.version));
-  return { databaseExists, applied, pending, problems };
+  return { databaseExists: dbExists, instance: mode.instance, applied, pending, problems };
 }
 
 /** Throws SCHEMA unless every migration is applied and unchanged. */
@@ -189,13 +271,21 @@ export async function migrate(store: StoreClient, options: MigrateOptions = {}):
   if (status.problems.length > 0) {
     throw new DarkscopeError('SCHEMA', `refusing to migrate ${database}: ${status.problems.join('; ')}`);
   }
-  const steps: SqlFragment[] = [];
-  if (!status.databaseExists) steps.push(sql`CREATE DATABASE IF NOT EXISTS ${sqlIdent(database)}`);
-  if (status.applied.length === 0) steps.push(migrationsTableDdl(database));
-  const planned: string[] = steps.map((s) => s.text);
+  const cluster = store.cluster ?? null;
+  const steps: string[] = [];
+  // On a cluster the database may be missing on some node (added later, or down at creation): CREATE ... ON CLUSTER is idempotent.
+  if (!status.databaseExists || (cluster !== null && status.pending.length > 0)) steps.push(...createDatabaseDdl(database, cluster));
+  if (status.applied.length === 0) steps.push(...migrationsTableDdl(database, cluster));
+  // The instance id is chosen once, when schema_migrations is created (dry runs show the placeholder).
+  const instance = cluster === null ? null : (status.instance ?? (dryRun ? null : randomBytes(8).toString('hex')));
+  const shown = (s: string): string => (instance === null ? s : withInstance(s, instance));
+  const planned: string[] = steps.map(shown);
+  if (cluster !== null && instance === null && (steps.length > 0 || status.pending.length > 0)) {
+    planned.unshift(`-- ${INSTANCE_PLACEHOLDER}: 16 random hex digits, chosen when the database is created on cluster ${cluster}`);
+  }
   for (const m of status.pending) {
     planned.push(`-- ${m.file}`);
-    planned.push(...m.statements);
+    planned.push(...m.statements.map(shown));
   }
   const result = (applied: readonly Migration[]): MigrateResult => ({
     database,
@@ -206,12 +296,14 @@ export async function migrate(store: StoreClient, options: MigrateOptions = {}):
   });
   if (dryRun) return result(status.pending);
 
-  for (const step of steps) await store.command(step);
+  // A cluster the server does not know fails here with the names it does know, not half-way through ON CLUSTER statements.
+  if (cluster !== null && steps.length > 0) await loadTopology(store, cluster);
+  for (const step of steps) await store.command(unsafeRawSql(withInstance(step, instance)));
   const done: Migration[] = [];
   for (const m of status.pending) {
     for (const statement of m.statements) {
       try {
-        await store.command(unsafeRawSql(statement));
+        await store.command(unsafeRawSql(withInstance(statement, instance)));
       } catch (e) {
         // Name the file for statement errors; connection/auth/timeout errors pass through.
         if (e instanceof DarkscopeError && (e.code === ErrorCodes.CLICKHOUSE_QUERY.code || e.code === ErrorCodes.SCHEMA.code)) {

@@ -12,10 +12,20 @@
  * Note: ClickHouse refuses to drop a partition larger than the server's
  * `max_partition_size_to_drop` (50 GB by default); that surfaces as a
  * CLICKHOUSE_QUERY error naming the partition.
+ *
+ * Cluster mode: partitions are listed over all shards (one replica each) and
+ * dropped from the local tables with ALTER TABLE <table>_local ON CLUSTER ...
+ * DROP PARTITION, which ClickHouse runs once per shard and replicates; rows
+ * are summed over shards. A node that is down gets the drop from the DDL
+ * queue and its replication log when it is back (the call itself then waits
+ * for it up to distributed_ddl_task_timeout and fails: rerun it, it is
+ * idempotent).
  */
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
+import { onClusterSql, storageTable, storageTableName, systemTableSql } from './cluster/sql.js';
+import { SAME_REPLICA_SETTINGS } from './cluster/topology.js';
 import { col } from './row-decoders.js';
 import { sql, sqlString, sqlUInt } from './sql.js';
 
@@ -74,10 +84,11 @@ export async function applyRetention(store: StoreClient, options: RetentionOptio
   const dropped: DroppedPartition[] = [];
   for (const rule of rules) {
     const parts = await store.query(
-      sql`SELECT partition, sum(rows) AS rows FROM system.parts
-          WHERE database = ${sqlString(store.database)} AND table = ${sqlString(rule.table)} AND active
+      sql`SELECT partition, sum(rows) AS rows FROM ${systemTableSql(store, 'parts')}
+          WHERE database = ${sqlString(store.database)} AND table = ${sqlString(storageTableName(store, rule.table))} AND active
           GROUP BY partition ORDER BY partition`,
       { partition: col.string, rows: col.uint64AsNumber },
+      { settings: (store.cluster ?? null) === null ? undefined : SAME_REPLICA_SETTINGS },
     );
     for (const p of parts) {
       const m = DAY_ID.exec(p.partition);
@@ -85,7 +96,7 @@ export async function applyRetention(store: StoreClient, options: RetentionOptio
       const id = Number(p.partition);
       if (id >= rule.cutoff) continue;
       if (!dryRun) {
-        await store.command(sql`ALTER TABLE ${store.table(rule.table)} DROP PARTITION ${sqlUInt(id, 32)}`);
+        await store.command(sql`ALTER TABLE ${storageTable(store, rule.table)}${onClusterSql(store)} DROP PARTITION ${sqlUInt(id, 32)}`);
       }
       dropped.push({ table: rule.table, partition: p.partition, day: `${m[1]}-${m[2]}-${m[3]}`, rows: p.rows });
     }

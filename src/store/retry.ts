@@ -20,6 +20,10 @@ const RETRIABLE_CODES = new Set([
   3 /* UNEXPECTED_END_OF_FILE */, 159 /* TIMEOUT_EXCEEDED */, 202 /* TOO_MANY_SIMULTANEOUS_QUERIES */, 209 /* SOCKET_TIMEOUT */,
   210 /* NETWORK_ERROR */, 241 /* MEMORY_LIMIT_EXCEEDED */, 242 /* TABLE_IS_READ_ONLY */, 252 /* TOO_MANY_PARTS */,
   319 /* UNKNOWN_STATUS_OF_INSERT */, 425 /* SYSTEM_ERROR */,
+  // Cluster mode: a shard's node went away under a Distributed insert or query, or ZooKeeper/Keeper
+  // did. Safe to retry: the batch writer checks what is already stored before sending again.
+  32 /* ATTEMPT_TO_READ_AFTER_EOF */, 225 /* NO_ZOOKEEPER */, 244 /* UNEXPECTED_ZOOKEEPER_ERROR */,
+  279 /* ALL_CONNECTION_TRIES_FAILED */, 999 /* KEEPER_EXCEPTION */,
 ]);
 
 export function isRetriable(e: DarkscopeError): boolean {

@@ -12,14 +12,37 @@
  *   - days with neither raw nor rollup rows are skipped.
  * Do not ingest into a day while it is rebuilt: rows the views add between
  * the DROP and the INSERT would be counted twice.
+ *
+ * Cluster mode: the DROP runs ON CLUSTER on the local rollup tables (once per
+ * shard, replicated). The INSERT goes through the rollup's Distributed table
+ * and reads raw through the Distributed `packets` with
+ * distributed_group_by_no_merge = 1: each shard aggregates its own raw rows
+ * completely (as its materialized views do), the initiator only streams the
+ * rows on, and insert_distributed_sync = 1 stores them on the shards before
+ * the call returns. Per-source rows go to the shard of their source (the
+ * source rollups' sharding key is the raw table's); port and geo rows land on
+ * any shard, which changes nothing for sums and state merges, so the rebuilt
+ * counts are exact. Raw is read from the first replica of each shard
+ * (load_balancing = in_order), and the rebuild refuses to start while that
+ * replica still has inserts to fetch.
  */
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { onClusterSql, storageTable, storageTableName, systemTableSql } from './cluster/sql.js';
+import { SAME_REPLICA_SETTINGS } from './cluster/topology.js';
 import { assertSchemaCurrent } from './migrate.js';
 import { col } from './row-decoders.js';
 import { ROLLUPS, rollupColumns, rollupSelect, type RollupTable } from './rollups.js';
 import { sql, sqlJoin, sqlList, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
+
+/** Cluster mode: each shard aggregates its own raw rows; the result is stored on the shards before the INSERT returns. */
+const CLUSTER_REBUILD_SETTINGS: ClickHouseSettings = Object.freeze({
+  ...SAME_REPLICA_SETTINGS,
+  distributed_group_by_no_merge: '1',
+  insert_distributed_sync: 1,
+});
 
 export interface RebuildOptions {
   /** First day (inclusive): a Date at 00:00:00 UTC or "YYYY-MM-DD". */
@@ -68,17 +91,38 @@ function dayText(epochSec: number): string {
   return new Date(epochSec * 1000).toISOString().slice(0, 10);
 }
 
-/** Rows per (table, partition) among active parts. */
+/** Rows per (table, partition) among active parts (cluster mode: summed over shards, keyed by the logical table name). */
 async function partitionRows(store: StoreClient, tables: readonly string[], ids: readonly number[]): Promise<Map<string, number>> {
+  const names = new Map(tables.map((t) => [storageTableName(store, t), t]));
   const rows = await store.query(
-    sql`SELECT table, partition, sum(rows) AS rows FROM system.parts
+    sql`SELECT table, partition, sum(rows) AS rows FROM ${systemTableSql(store, 'parts')}
         WHERE database = ${sqlString(store.database)} AND active
-          AND table IN (${sqlList(tables, sqlString)})
+          AND table IN (${sqlList([...names.keys()], sqlString)})
           AND partition IN (${sqlList(ids, (id) => sqlString(String(id)))})
         GROUP BY table, partition`,
     { table: col.string, partition: col.string, rows: col.uint64AsNumber },
+    { settings: (store.cluster ?? null) === null ? undefined : SAME_REPLICA_SETTINGS },
   );
-  return new Map(rows.map((r) => [`${r.table}/${r.partition}`, r.rows]));
+  return new Map(rows.map((r) => [`${names.get(r.table) ?? r.table}/${r.partition}`, r.rows]));
+}
+
+/**
+ * Cluster mode: refuses while the replica of a shard that the rebuild reads
+ * (the first live one, as with in_order) has raw inserts left to fetch.
+ */
+async function assertRawReplicasCurrent(store: StoreClient): Promise<void> {
+  const behind = await store.query(
+    sql`SELECT inserts_in_queue, log_pointer, log_max_index FROM ${systemTableSql(store, 'replicas')}
+        WHERE database = ${sqlString(store.database)} AND table = ${sqlString(storageTableName(store, 'packets'))}
+          AND (inserts_in_queue > 0 OR (log_pointer > 0 AND log_pointer <= log_max_index))`,
+    { inserts_in_queue: col.number, log_pointer: col.uint64AsNumber, log_max_index: col.uint64AsNumber },
+    { settings: SAME_REPLICA_SETTINGS },
+  );
+  if (behind.length > 0) {
+    throw new DarkscopeError('BAD_CONFIG',
+      `refusing to rebuild rollups: a replica of raw packets is still fetching inserts (${behind.map((b) => `${b.inserts_in_queue} queued`).join(', ')}); ` +
+      'nothing was changed; run again once `darkscope cluster check` shows empty replication queues');
+  }
 }
 
 export async function rebuildRollups(store: StoreClient, options: RebuildOptions): Promise<RebuildResult> {
@@ -91,6 +135,8 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
   const dryRun = options.dryRun ?? false;
 
   await assertSchemaCurrent(store);
+  const clustered = (store.cluster ?? null) !== null;
+  if (clustered) await assertRawReplicasCurrent(store);
 
   const tables = ROLLUPS.map((r) => r.table);
   const counts = await partitionRows(store, ['packets', ...tables], dayStarts.map(dayId));
@@ -121,10 +167,11 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
       continue;
     }
     for (const rollup of ROLLUPS) {
-      await store.command(sql`ALTER TABLE ${store.table(rollup.table)} DROP PARTITION ${sqlUInt(p.id, 32)}`);
+      await store.command(sql`ALTER TABLE ${storageTable(store, rollup.table)}${onClusterSql(store)} DROP PARTITION ${sqlUInt(p.id, 32)}`);
       const columns = sqlJoin(rollupColumns(rollup).map((c) => unsafeRawSql(c)));
       await store.command(sql`INSERT INTO ${store.table(rollup.table)} (${columns})
-${rollupSelect(rollup, store.table('packets'), { from: p.start, to: p.start + 86_400 })}`);
+${rollupSelect(rollup, store.table('packets'), { from: p.start, to: p.start + 86_400 })}`,
+      { settings: clustered ? CLUSTER_REBUILD_SETTINGS : undefined });
     }
     out.push({ ...base, action: 'rebuilt' });
   }
