@@ -88,7 +88,8 @@ export async function runDemo(ctx: CliContext, o: Record<string, unknown>): Prom
     say(`\ndarkscope demo: done. Explore further with: darkscope report --database ${database} --from ${new Date(start * 1000).toISOString().slice(0, 10)}`);
     return 0;
   }
-  return runServe(ctx, { ...queryOpts, host: o.host, port: o.port ?? '8080' }, {
+  // The demo talks to a person: only warnings from the server log, unless --log-level says otherwise.
+  return runServe(ctx, { ...queryOpts, logLevel: o.logLevel ?? 'warn', host: o.host, port: o.port ?? '8080' }, {
     onListening: (url) => {
       const from = new Date(start * 1000).toISOString().slice(0, 19) + 'Z';
       say([
