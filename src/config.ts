@@ -19,6 +19,12 @@ export interface Config {
      * the database is laid out on; null for a single server.
      */
     readonly cluster: string | null;
+    /**
+     * Cluster mode: HTTP URLs of the nodes, for retention and rollup rebuild,
+     * which run on one replica of each shard. Empty: each node's host (from
+     * system.clusters) with the scheme and port of `url`.
+     */
+    readonly clusterNodes: readonly string[];
   };
   readonly ingest: {
     readonly sensor: string;
@@ -67,6 +73,7 @@ export interface ConfigOverrides {
   user?: string;
   password?: string;
   cluster?: string;
+  clusterNodes?: string[];
   sensor?: string;
   labels?: string[];
   darknet?: string[];
@@ -148,6 +155,18 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
   if (cluster !== null && !IDENT.test(cluster)) {
     throw bad(`cluster name "${cluster}" must match ${IDENT.source} (a <remote_servers> name from the ClickHouse server config)`);
   }
+  const clusterNodes = list(o.clusterNodes, env, 'DARKSCOPE_CLUSTER_NODES');
+  for (const node of clusterNodes) {
+    let ok = false;
+    try {
+      const u = new URL(node);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    const source = o.clusterNodes !== undefined ? '--cluster-nodes' : '"DARKSCOPE_CLUSTER_NODES"';
+    if (!ok) throw bad(`${source} entry "${node}" is not an http(s) URL (e.g. http://ch-s2r1:8123)`);
+  }
   const sensor = o.sensor ?? env.DARKSCOPE_SENSOR ?? 'default';
   if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
   const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -170,6 +189,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       password: o.password ?? env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '',
       requestTimeoutMs: int(undefined, env, { flag: 'clickhouse-timeout-ms', env: 'DARKSCOPE_CLICKHOUSE_TIMEOUT_MS' }, 60_000, 1_000, 3_600_000),
       cluster,
+      clusterNodes,
     },
     ingest: {
       sensor,

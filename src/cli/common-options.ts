@@ -9,6 +9,7 @@ export function addStoreOptions(cmd: Command): Command {
     .option('--user <name>', 'ClickHouse user (env DARKSCOPE_CLICKHOUSE_USER; default "default")')
     .option('--password <password>', 'ClickHouse password (env DARKSCOPE_CLICKHOUSE_PASSWORD; prefer the variable: flags show up in ps)')
     .option('--cluster <name>', 'cluster mode: the ClickHouse cluster (<remote_servers> name) the database is laid out on (env DARKSCOPE_CLUSTER; default: a single server)')
+    .option('--cluster-nodes <url>', "cluster mode: a node's HTTP URL, for retention and rollup rebuild (run on one replica per shard); repeatable (env DARKSCOPE_CLUSTER_NODES, comma-separated; default: each node's host with --clickhouse-url's port)", collect)
     .addOption(new Option('--log-level <level>', 'log level on stderr (env DARKSCOPE_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 }
 
@@ -35,6 +36,7 @@ export function overridesFrom(o: Record<string, unknown>): ConfigOverrides {
     user: str('user'),
     password: str('password'),
     cluster: str('cluster'),
+    clusterNodes: arr('clusterNodes'),
     sensor: str('sensor'),
     labels: arr('labels'),
     darknet: arr('darknet'),

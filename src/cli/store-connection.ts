@@ -29,6 +29,7 @@ export async function connectStore(cfg: Config, log: Logger, opts: ConnectOption
     password: cfg.clickhouse.password,
     requestTimeoutMs: cfg.clickhouse.requestTimeoutMs,
     cluster: cfg.clickhouse.cluster,
+    clusterNodes: cfg.clickhouse.clusterNodes,
   });
   try {
     await store.ping();

@@ -33,6 +33,12 @@ export interface StoreClientOptions {
    * Requests then also carry CLUSTER_READ_SETTINGS.
    */
   readonly cluster?: string | null;
+  /**
+   * Cluster mode: HTTP URLs of the cluster's nodes, for the maintenance that
+   * runs on one replica of each shard (retention, rollup rebuild). Empty:
+   * each node's host from system.clusters with this URL's scheme and port.
+   */
+  readonly clusterNodes?: readonly string[];
 }
 
 /**
@@ -60,6 +66,10 @@ export interface StoreClient {
    * server. Queries read the same table names either way.
    */
   readonly cluster?: string | null;
+  /** Cluster mode: the nodes' HTTP URLs when given (see StoreClientOptions.clusterNodes). */
+  readonly clusterNodes?: readonly string[];
+  /** A client for the same database, user and settings on another server (cluster maintenance). Close it when done. */
+  withUrl?(url: string): StoreClient;
   /** The server URL without credentials (safe to log). */
   readonly url: string;
   /** The underlying client, for streaming inserts (RowBinary). Errors from it are not mapped: use toStoreError. */
@@ -129,9 +139,14 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     return query.text;
   }
 
+  const clusterNodes = Object.freeze([...(options.clusterNodes ?? [])]);
   return Object.freeze({
     database,
     cluster,
+    clusterNodes,
+    withUrl(other: string): StoreClient {
+      return createStoreClient({ ...options, url: other, username, password });
+    },
     url,
     clickhouse,
     table(name: string): SqlFragment {

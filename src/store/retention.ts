@@ -13,19 +13,17 @@
  * `max_partition_size_to_drop` (50 GB by default); that surfaces as a
  * CLICKHOUSE_QUERY error naming the partition.
  *
- * Cluster mode: partitions are listed over all shards (one replica each) and
- * dropped from the local tables with ALTER TABLE <table>_local ON CLUSTER ...
- * DROP PARTITION, which ClickHouse runs once per shard and replicates; rows
- * are summed over shards. A node that is down gets the drop from the DDL
- * queue and its replication log when it is back (the call itself then waits
- * for it up to distributed_ddl_task_timeout and fails: rerun it, it is
- * idempotent).
+ * Cluster mode: partitions are listed on one replica of each shard
+ * (cluster/shards.ts) and dropped there from the local table (`packets_local`,
+ * `port_1m_local`); the shard's other replicas follow through the replication
+ * log, including one that is down now, once it is back. Rows are summed over
+ * the shards.
  */
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
-import { onClusterSql, storageTable, storageTableName, systemTableSql } from './cluster/sql.js';
-import { SAME_REPLICA_SETTINGS } from './cluster/topology.js';
+import { localName } from './cluster/layout.js';
+import { connectShards } from './cluster/shards.js';
 import { col } from './row-decoders.js';
 import { sql, sqlString, sqlUInt } from './sql.js';
 
@@ -74,6 +72,22 @@ export function cutoffDayId(now: Date, days: number): number {
   return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
 
+/** Active rows per partition of `table` on one server. */
+async function partitionRows(store: StoreClient, table: string): Promise<Array<{ partition: string; rows: number }>> {
+  return store.query(
+    sql`SELECT partition, sum(rows) AS rows FROM system.parts
+        WHERE database = ${sqlString(store.database)} AND table = ${sqlString(table)} AND active
+        GROUP BY partition ORDER BY partition`,
+    { partition: col.string, rows: col.uint64AsNumber },
+  );
+}
+
+/** Where a table's partitions live: this server, or in cluster mode one replica of each shard. */
+interface Holder {
+  readonly store: StoreClient;
+  readonly table: string;
+}
+
 export async function applyRetention(store: StoreClient, options: RetentionOptions = {}): Promise<RetentionResult> {
   const now = options.now ?? new Date();
   const rules = [
@@ -81,25 +95,37 @@ export async function applyRetention(store: StoreClient, options: RetentionOptio
     { table: 'port_1m' as const, cutoff: cutoffDayId(now, checkDays('minuteDays', options.minuteDays ?? DEFAULT_MINUTE_DAYS)) },
   ];
   const dryRun = options.dryRun ?? false;
-  const dropped: DroppedPartition[] = [];
-  for (const rule of rules) {
-    const parts = await store.query(
-      sql`SELECT partition, sum(rows) AS rows FROM ${systemTableSql(store, 'parts')}
-          WHERE database = ${sqlString(store.database)} AND table = ${sqlString(storageTableName(store, rule.table))} AND active
-          GROUP BY partition ORDER BY partition`,
-      { partition: col.string, rows: col.uint64AsNumber },
-      { settings: (store.cluster ?? null) === null ? undefined : SAME_REPLICA_SETTINGS },
-    );
-    for (const p of parts) {
-      const m = DAY_ID.exec(p.partition);
-      if (!m) continue; // not a day partition: not ours to judge
-      const id = Number(p.partition);
-      if (id >= rule.cutoff) continue;
-      if (!dryRun) {
-        await store.command(sql`ALTER TABLE ${storageTable(store, rule.table)}${onClusterSql(store)} DROP PARTITION ${sqlUInt(id, 32)}`);
+  const shards = (store.cluster ?? null) === null ? null : await connectShards(store);
+  try {
+    const dropped: DroppedPartition[] = [];
+    for (const rule of rules) {
+      const holders: Holder[] = shards === null
+        ? [{ store, table: rule.table }]
+        : shards.nodes.map((n) => ({ store: n.store, table: localName(rule.table) }));
+      // partition → rows summed over the holders, and the holders that have it
+      const byPartition = new Map<string, { rows: number; holders: Holder[] }>();
+      for (const h of holders) {
+        for (const p of await partitionRows(h.store, h.table)) {
+          const e = byPartition.get(p.partition) ?? { rows: 0, holders: [] };
+          e.rows += p.rows;
+          e.holders.push(h);
+          byPartition.set(p.partition, e);
+        }
       }
-      dropped.push({ table: rule.table, partition: p.partition, day: `${m[1]}-${m[2]}-${m[3]}`, rows: p.rows });
+      for (const partition of [...byPartition.keys()].sort()) {
+        const m = DAY_ID.exec(partition);
+        if (!m) continue; // not a day partition: not ours to judge
+        const id = Number(partition);
+        if (id >= rule.cutoff) continue;
+        const e = byPartition.get(partition) as { rows: number; holders: Holder[] };
+        if (!dryRun) {
+          for (const h of e.holders) await h.store.command(sql`ALTER TABLE ${h.store.table(h.table)} DROP PARTITION ${sqlUInt(id, 32)}`);
+        }
+        dropped.push({ table: rule.table, partition, day: `${m[1]}-${m[2]}-${m[3]}`, rows: e.rows });
+      }
     }
+    return { dryRun, dropped };
+  } finally {
+    await shards?.close();
   }
-  return { dryRun, dropped };
 }

@@ -13,36 +13,22 @@
  * Do not ingest into a day while it is rebuilt: rows the views add between
  * the DROP and the INSERT would be counted twice.
  *
- * Cluster mode: the DROP runs ON CLUSTER on the local rollup tables (once per
- * shard, replicated). The INSERT goes through the rollup's Distributed table
- * and reads raw through the Distributed `packets` with
- * distributed_group_by_no_merge = 1: each shard aggregates its own raw rows
- * completely (as its materialized views do), the initiator only streams the
- * rows on, and insert_distributed_sync = 1 stores them on the shards before
- * the call returns. Per-source rows go to the shard of their source (the
- * source rollups' sharding key is the raw table's); port and geo rows land on
- * any shard, which changes nothing for sums and state merges, so the rebuilt
- * counts are exact. Raw is read from the first replica of each shard
- * (load_balancing = in_order), and the rebuild refuses to start while that
- * replica still has inserts to fetch.
+ * Cluster mode: the same, on one replica of each shard (cluster/shards.ts),
+ * from that shard's `packets_local` into its own `<rollup>_local` tables,
+ * exactly as each shard's materialized views fill them; the shard's other
+ * replicas follow through the replication log. The checks are per shard, and
+ * the rebuild refuses to start while a replica it reads still has raw
+ * inserts to fetch.
  */
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
-import type { ClickHouseSettings } from '@clickhouse/client';
-import { onClusterSql, storageTable, storageTableName, systemTableSql } from './cluster/sql.js';
-import { SAME_REPLICA_SETTINGS } from './cluster/topology.js';
+import { localName } from './cluster/layout.js';
+import { connectShards } from './cluster/shards.js';
 import { assertSchemaCurrent } from './migrate.js';
 import { col } from './row-decoders.js';
 import { ROLLUPS, rollupColumns, rollupSelect, type RollupTable } from './rollups.js';
-import { sql, sqlJoin, sqlList, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
-
-/** Cluster mode: each shard aggregates its own raw rows; the result is stored on the shards before the INSERT returns. */
-const CLUSTER_REBUILD_SETTINGS: ClickHouseSettings = Object.freeze({
-  ...SAME_REPLICA_SETTINGS,
-  distributed_group_by_no_merge: '1',
-  insert_distributed_sync: 1,
-});
+import { sql, sqlJoin, sqlList, sqlQualified, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
 
 export interface RebuildOptions {
   /** First day (inclusive): a Date at 00:00:00 UTC or "YYYY-MM-DD". */
@@ -91,36 +77,41 @@ function dayText(epochSec: number): string {
   return new Date(epochSec * 1000).toISOString().slice(0, 10);
 }
 
-/** Rows per (table, partition) among active parts (cluster mode: summed over shards, keyed by the logical table name). */
-async function partitionRows(store: StoreClient, tables: readonly string[], ids: readonly number[]): Promise<Map<string, number>> {
-  const names = new Map(tables.map((t) => [storageTableName(store, t), t]));
-  const rows = await store.query(
-    sql`SELECT table, partition, sum(rows) AS rows FROM ${systemTableSql(store, 'parts')}
-        WHERE database = ${sqlString(store.database)} AND active
+/**
+ * Where the rebuild works: this server, or in cluster mode one replica of
+ * each shard (cluster/shards.ts), on that shard's local tables.
+ */
+interface Site {
+  readonly store: StoreClient;
+  /** The table holding a table's rows here: the table itself, or `<table>_local` on a cluster node. */
+  readonly name: (table: string) => string;
+}
+
+/** Rows per (table, partition) among active parts at a site, keyed by the darkscope table name. */
+async function partitionRows(site: Site, tables: readonly string[], ids: readonly number[]): Promise<Map<string, number>> {
+  const names = new Map(tables.map((t) => [site.name(t), t]));
+  const rows = await site.store.query(
+    sql`SELECT table, partition, sum(rows) AS rows FROM system.parts
+        WHERE database = ${sqlString(site.store.database)} AND active
           AND table IN (${sqlList([...names.keys()], sqlString)})
           AND partition IN (${sqlList(ids, (id) => sqlString(String(id)))})
         GROUP BY table, partition`,
     { table: col.string, partition: col.string, rows: col.uint64AsNumber },
-    { settings: (store.cluster ?? null) === null ? undefined : SAME_REPLICA_SETTINGS },
   );
   return new Map(rows.map((r) => [`${names.get(r.table) ?? r.table}/${r.partition}`, r.rows]));
 }
 
-/**
- * Cluster mode: refuses while the replica of a shard that the rebuild reads
- * (the first live one, as with in_order) has raw inserts left to fetch.
- */
-async function assertRawReplicasCurrent(store: StoreClient): Promise<void> {
-  const behind = await store.query(
-    sql`SELECT inserts_in_queue, log_pointer, log_max_index FROM ${systemTableSql(store, 'replicas')}
-        WHERE database = ${sqlString(store.database)} AND table = ${sqlString(storageTableName(store, 'packets'))}
+/** Cluster mode: refuses while the replica the rebuild reads still has raw inserts to fetch. */
+async function assertRawReplicaCurrent(site: Site): Promise<void> {
+  const behind = await site.store.query(
+    sql`SELECT inserts_in_queue FROM system.replicas
+        WHERE database = ${sqlString(site.store.database)} AND table = ${sqlString(site.name('packets'))}
           AND (inserts_in_queue > 0 OR (log_pointer > 0 AND log_pointer <= log_max_index))`,
-    { inserts_in_queue: col.number, log_pointer: col.uint64AsNumber, log_max_index: col.uint64AsNumber },
-    { settings: SAME_REPLICA_SETTINGS },
+    { inserts_in_queue: col.number },
   );
   if (behind.length > 0) {
     throw new DarkscopeError('BAD_CONFIG',
-      `refusing to rebuild rollups: a replica of raw packets is still fetching inserts (${behind.map((b) => `${b.inserts_in_queue} queued`).join(', ')}); ` +
+      `refusing to rebuild rollups: the replica of raw packets at ${site.store.url} is still fetching inserts (${behind[0]?.inserts_in_queue ?? 0} queued); ` +
       'nothing was changed; run again once `darkscope cluster check` shows empty replication queues');
   }
 }
@@ -135,45 +126,62 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
   const dryRun = options.dryRun ?? false;
 
   await assertSchemaCurrent(store);
-  const clustered = (store.cluster ?? null) !== null;
-  if (clustered) await assertRawReplicasCurrent(store);
+  const shards = (store.cluster ?? null) === null ? null : await connectShards(store);
+  try {
+    const sites: Site[] = shards === null
+      ? [{ store, name: (t) => t }]
+      : shards.nodes.map((n) => ({ store: n.store, name: localName }));
+    if (shards !== null) for (const site of sites) await assertRawReplicaCurrent(site);
 
-  const tables = ROLLUPS.map((r) => r.table);
-  const counts = await partitionRows(store, ['packets', ...tables], dayStarts.map(dayId));
-  const plan = dayStarts.map((start) => {
-    const id = dayId(start);
-    const rollupRowsBefore = Object.fromEntries(tables.map((t) => [t, counts.get(`${t}/${id}`) ?? 0])) as Record<RollupTable, number>;
-    return { start, id, rawRows: counts.get(`packets/${id}`) ?? 0, rollupRowsBefore };
-  });
+    const tables = ROLLUPS.map((r) => r.table);
+    const ids = dayStarts.map(dayId);
+    const counts = await Promise.all(sites.map((site) => partitionRows(site, ['packets', ...tables], ids)));
+    const rowsAt = (i: number, table: string, id: number): number => counts[i]?.get(`${table}/${id}`) ?? 0;
+    const plan = dayStarts.map((start) => {
+      const id = dayId(start);
+      const sum = (table: string) => sites.reduce((a, _, i) => a + rowsAt(i, table, id), 0);
+      const rollupRowsBefore = Object.fromEntries(tables.map((t) => [t, sum(t)])) as Record<RollupTable, number>;
+      // A site (shard) with rollup rows but no raw rows for the day: its raw rows are gone.
+      const orphaned = sites.some((_, i) => rowsAt(i, 'packets', id) === 0 && tables.some((t) => rowsAt(i, t, id) > 0));
+      return { start, id, rawRows: sum('packets'), rollupRowsBefore, orphaned };
+    });
 
-  const orphaned = plan.filter((p) => p.rawRows === 0 && Object.values(p.rollupRowsBefore).some((n) => n > 0));
-  if (orphaned.length > 0) {
-    const days = orphaned.map((p) => dayText(p.start));
-    throw new DarkscopeError('BAD_CONFIG',
-      `refusing to rebuild rollups: raw packets for ${days.join(', ')} are gone (dropped by retention?) but the rollups still hold ` +
-      'those days; rebuilding would erase them. Nothing was changed; choose --from/--to to exclude those days',
-      { days });
+    const orphaned = plan.filter((p) => p.orphaned);
+    if (orphaned.length > 0) {
+      const days = orphaned.map((p) => dayText(p.start));
+      throw new DarkscopeError('BAD_CONFIG',
+        `refusing to rebuild rollups: raw packets for ${days.join(', ')} are gone (dropped by retention?) but the rollups still hold ` +
+        'those days; rebuilding would erase them. Nothing was changed; choose --from/--to to exclude those days',
+        { days });
+    }
+
+    const out: RebuildDay[] = [];
+    for (const p of plan) {
+      const base = { day: dayText(p.start), rawRows: p.rawRows, rollupRowsBefore: p.rollupRowsBefore };
+      if (p.rawRows === 0) {
+        out.push({ ...base, action: 'skipped_empty' });
+        continue;
+      }
+      if (dryRun) {
+        out.push({ ...base, action: 'would_rebuild' });
+        continue;
+      }
+      for (const [i, site] of sites.entries()) {
+        const s = site.store;
+        const packets = sqlQualified(s.database, site.name('packets'));
+        for (const rollup of ROLLUPS) {
+          const target = sqlQualified(s.database, site.name(rollup.table));
+          await s.command(sql`ALTER TABLE ${target} DROP PARTITION ${sqlUInt(p.id, 32)}`);
+          if (rowsAt(i, 'packets', p.id) === 0) continue; // nothing of this day on this shard
+          const columns = sqlJoin(rollupColumns(rollup).map((c) => unsafeRawSql(c)));
+          await s.command(sql`INSERT INTO ${target} (${columns})
+${rollupSelect(rollup, packets, { from: p.start, to: p.start + 86_400 })}`);
+        }
+      }
+      out.push({ ...base, action: 'rebuilt' });
+    }
+    return { dryRun, days: out };
+  } finally {
+    await shards?.close();
   }
-
-  const out: RebuildDay[] = [];
-  for (const p of plan) {
-    const base = { day: dayText(p.start), rawRows: p.rawRows, rollupRowsBefore: p.rollupRowsBefore };
-    if (p.rawRows === 0) {
-      out.push({ ...base, action: 'skipped_empty' });
-      continue;
-    }
-    if (dryRun) {
-      out.push({ ...base, action: 'would_rebuild' });
-      continue;
-    }
-    for (const rollup of ROLLUPS) {
-      await store.command(sql`ALTER TABLE ${storageTable(store, rollup.table)}${onClusterSql(store)} DROP PARTITION ${sqlUInt(p.id, 32)}`);
-      const columns = sqlJoin(rollupColumns(rollup).map((c) => unsafeRawSql(c)));
-      await store.command(sql`INSERT INTO ${store.table(rollup.table)} (${columns})
-${rollupSelect(rollup, store.table('packets'), { from: p.start, to: p.start + 86_400 })}`,
-      { settings: clustered ? CLUSTER_REBUILD_SETTINGS : undefined });
-    }
-    out.push({ ...base, action: 'rebuilt' });
-  }
-  return { dryRun, days: out };
 }

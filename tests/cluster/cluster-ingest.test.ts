@@ -14,7 +14,7 @@ import { sql, sqlString } from '../../src/store/sql.js';
 import { synthCapture, tempDir, type SynthFile, type TempDir } from '../integration/helpers/ingest.js';
 import { startCli } from './helpers/cli-process.js';
 import {
-  countOn, freshClusterDatabase, optimizeEverywhere, rawIntegrity, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase,
+  clusterEnv, countOn, freshClusterDatabase, optimizeEverywhere, rawIntegrity, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase,
 } from './helpers/cluster-db.js';
 
 const DAY = Date.UTC(2026, 1, 2) / 1000;
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 function ingest(node: number, sensor: string, file: SynthFile) {
   return startCli(['ingest', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[node]!.url, '--database', db.name,
-    '--sensor', sensor, '--batch-rows', '10000', '--max-in-flight', '3', '--no-enrich', file.path]);
+    '--sensor', sensor, '--batch-rows', '10000', '--max-in-flight', '3', '--no-enrich', file.path], clusterEnv(db.spec));
 }
 
 describe('two ingesters on different sensors at once', () => {

@@ -1,10 +1,11 @@
 /**
- * Retention and rollup rebuild in cluster mode: partitions dropped on every
- * shard and every replica; a day's rollups rebuilt from each shard's raw rows
- * with exact counts and the same unique-count answers as the views gave.
+ * Retention and rollup rebuild in cluster mode, both run on one replica of
+ * each shard: partitions dropped on every shard and every replica; a day's
+ * rollups rebuilt from each shard's raw rows into that shard's rollups, with
+ * exact counts and the same unique-count answers as the views gave.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoreClient } from '../../src/store/client.js';
+import { createStoreClient, type StoreClient } from '../../src/store/client.js';
 import { applyRetention } from '../../src/store/retention.js';
 import { rebuildRollups } from '../../src/store/rollups-rebuild.js';
 import { col } from '../../src/store/row-decoders.js';
@@ -12,7 +13,7 @@ import { uniqMergeSql } from '../../src/store/rollups.js';
 import { sql, sqlDateTime, sqlString, sqlUInt } from '../../src/store/sql.js';
 import { runCli } from '../helpers/run-cli.js';
 import { synthCapture, tempDir, type TempDir } from '../integration/helpers/ingest.js';
-import { freshClusterDatabase, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase } from './helpers/cluster-db.js';
+import { clusterEnv, freshClusterDatabase, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase } from './helpers/cluster-db.js';
 
 const D0 = Date.UTC(2026, 3, 1) / 1000;
 const DAY = 86_400;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   ]);
   db = fresh;
   const r = await runCli(['ingest', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[0]!.url, '--database', db.name,
-    '--sensor', 'm', '--no-enrich', capture.path]);
+    '--sensor', 'm', '--no-enrich', capture.path], { env: clusterEnv(db.spec) });
   expect(r.stderr).toContain('stored 80000');
 }, 180_000);
 
@@ -106,17 +107,43 @@ describe('rollup rebuild on a cluster', () => {
     }
   });
 
-  it('puts each source\'s rebuilt rows on the shard that holds its raw packets', async () => {
-    for (const i of [0, 2]) {
+  it('rebuilds each shard\'s rollups from that shard\'s raw rows, on both replicas', async () => {
+    for (const i of [0, 1, 2, 3]) {
       const s = db.node(i);
       const raw = await s.query(sql`SELECT count() AS n FROM ${s.table('packets_local')}`, { n: col.uint64AsNumber });
-      const src = await s.query(sql`SELECT sum(packets) AS n FROM ${s.table('source_1h_local')} WHERE t >= ${sqlDateTime(D0 + 2 * DAY)}`, { n: col.uint64AsNumber });
-      expect(src[0]?.n, `node ${i}`).toBe(raw[0]?.n);
+      for (const table of ['port_1h_local', 'source_1h_local', 'geo_1d_local']) {
+        const x = await s.query(sql`SELECT sum(packets) AS n FROM ${s.table(table)} WHERE t >= ${sqlDateTime(D0 + 2 * DAY)}`, { n: col.uint64AsNumber });
+        expect(x[0]?.n, `node ${i} ${table}`).toBe(raw[0]?.n);
+      }
+    }
+  });
+
+  it('says which shards it could not reach when the nodes\' HTTP URLs are not known', async () => {
+    // Without clusterNodes, darkscope tries each host of system.clusters on node 0's own port: in this
+    // harness every replica is 127.0.0.1, so only shard 1 is found.
+    const blind = createStoreClient({ url: db.spec.nodes[0]!.url, database: db.name, cluster: db.spec.cluster });
+    try {
+      await expect(applyRetention(blind, { now: new Date(), dryRun: true })).rejects.toMatchObject({
+        code: 'DARKSCOPE_E_BAD_CONFIG',
+        message: expect.stringMatching(/has 2 shards, but darkscope reached a replica of only 1 over HTTP \(shard 1 at .*set --cluster-nodes/),
+      });
+    } finally {
+      await blind.close();
     }
   });
 
   it('refuses days whose raw packets retention dropped', async () => {
     await expect(rebuildRollups(db.store, { from: dayText(D0), to: dayText(D0 + 4 * DAY) }))
       .rejects.toMatchObject({ code: 'DARKSCOPE_E_BAD_CONFIG', message: expect.stringMatching(/raw packets for 2026-04-01, 2026-04-02 are gone/) });
+  });
+
+  it('darkscope retention --cluster finds the shards through --cluster-nodes', async () => {
+    const args = ['retention', '--dry-run', '--raw-days', '1', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[0]!.url, '--database', db.name];
+    const r = await runCli([...args, '--cluster-nodes', db.spec.nodes.map((n) => n.url).join(',')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`would drop packets ${dayText(D0 + 3 * DAY)}`);
+    const blind = await runCli(args);
+    expect(blind.code).toBe(2);
+    expect(blind.stderr).toMatch(/DARKSCOPE_E_BAD_CONFIG: cluster \S+ has 2 shards, but darkscope reached a replica of only 1/);
   });
 });

@@ -29,7 +29,7 @@ import { RESEARCH_CIDR } from '../../src/synth/darknet-model.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testDatabaseName } from '../integration/helpers/db.js';
 import { synthCapture, tempDir, type SynthFile, type TempDir } from '../integration/helpers/ingest.js';
-import { countOn, freshClusterDatabase, nodeStore, type ClusterTestDatabase } from './helpers/cluster-db.js';
+import { clusterEnv, countOn, freshClusterDatabase, nodeStore, type ClusterTestDatabase } from './helpers/cluster-db.js';
 
 const START = Date.UTC(2026, 0, 5) / 1000;
 const DAYS = 3;
@@ -61,7 +61,7 @@ beforeAll(async () => {
   const url = cluster.spec.nodes[0]!.url;
   const [a, b] = await Promise.all([
     runCli(ingestArgs(url, singleName, labels)),
-    runCli([...ingestArgs(url, cluster.name, labels), '--cluster', cluster.spec.cluster]),
+    runCli([...ingestArgs(url, cluster.name, labels), '--cluster', cluster.spec.cluster], { env: clusterEnv(cluster.spec) }),
   ]);
   expect(a.stderr).toContain('stored 200000');
   expect(b.stderr).toContain('stored 200000');

@@ -16,7 +16,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { synthCapture, tempDir, type SynthFile, type TempDir } from '../integration/helpers/ingest.js';
 import { startCli } from './helpers/cli-process.js';
 import {
-  countOn, freshClusterDatabase, optimizeEverywhere, rawIntegrity, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase,
+  clusterEnv, countOn, freshClusterDatabase, optimizeEverywhere, rawIntegrity, rollupVersusRaw, syncAllReplicas, type ClusterTestDatabase,
 } from './helpers/cluster-db.js';
 
 const STOPPED = 2; // shard 2, replica 1
@@ -84,7 +84,7 @@ describe('a replica stopped during ingest and restarted', () => {
     const cut1 = Math.floor(bytes.length * 0.35);
     const cut2 = Math.floor(bytes.length * 0.7);
     const run = startCli(['ingest', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[0]!.url, '--database', db.name,
-      '--sensor', 'outage', '--batch-rows', '10000', '--batch-age-ms', '200', '--no-enrich', '-'], {}, { stdin: true });
+      '--sensor', 'outage', '--batch-rows', '10000', '--batch-age-ms', '200', '--no-enrich', '-'], clusterEnv(db.spec), { stdin: true });
     const stdin = run.stdin!;
     await feed(stdin, bytes.subarray(0, cut1));
     const before = await settledAbove(40_000);
@@ -135,7 +135,7 @@ describe('a replica stopped during ingest and restarted', () => {
   it('rollups equal raw after OPTIMIZE FINAL everywhere, and cluster check is clean again', async () => {
     await optimizeEverywhere(db);
     for (const r of await rollupVersusRaw(db.store, 'outage')) expect(r.rollup, r.table).toEqual(r.raw);
-    const check = await runCli(['cluster', 'check', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[0]!.url, '--database', db.name]);
+    const check = await runCli(['cluster', 'check', '--cluster', db.spec.cluster, '--clickhouse-url', db.spec.nodes[0]!.url, '--database', db.name], { env: clusterEnv(db.spec) });
     expect(check.stdout).toContain('OK: every table on every node');
     expect(check.code).toBe(0);
   });

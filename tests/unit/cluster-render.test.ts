@@ -126,6 +126,14 @@ describe('the --cluster setting', () => {
     expect(loadConfig({ DARKSCOPE_CLUSTER: 'telescope' }, { cluster: 'other_1' }).clickhouse.cluster).toBe('other_1');
   });
 
+  it('takes the nodes\' HTTP URLs from --cluster-nodes or DARKSCOPE_CLUSTER_NODES, and rejects what is not one', () => {
+    expect(loadConfig({}).clickhouse.clusterNodes).toEqual([]);
+    expect(loadConfig({ DARKSCOPE_CLUSTER_NODES: 'http://a:8123, https://b:8443' }).clickhouse.clusterNodes).toEqual(['http://a:8123', 'https://b:8443']);
+    expect(loadConfig({ DARKSCOPE_CLUSTER_NODES: 'http://a:8123' }, { clusterNodes: ['http://c:8123'] }).clickhouse.clusterNodes).toEqual(['http://c:8123']);
+    expect(() => loadConfig({ DARKSCOPE_CLUSTER_NODES: 'ch-s2r1:8123' })).toThrow('"DARKSCOPE_CLUSTER_NODES" entry "ch-s2r1:8123" is not an http(s) URL (e.g. http://ch-s2r1:8123)');
+    expect(() => loadConfig({}, { clusterNodes: ['tcp://x:9000'] })).toThrow('--cluster-nodes entry "tcp://x:9000" is not an http(s) URL');
+  });
+
   it('rejects names that are not identifiers, with the exact message', () => {
     expect(() => loadConfig({ DARKSCOPE_CLUSTER: 'my-cluster' })).toThrow(
       'cluster name "my-cluster" must match ^[A-Za-z_][A-Za-z0-9_]{0,62}$ (a <remote_servers> name from the ClickHouse server config)');

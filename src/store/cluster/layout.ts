@@ -29,34 +29,26 @@ export type TableLayout =
   | { readonly kind: 'sharded'; readonly shardingKey: string | null }
   | { readonly kind: 'everywhere' };
 
-/**
- * The source address key of a `source_*` rollup row: the same value as
- * `packets.src_key` (migrations/0001_packets.sql), so a source's rollup rows
- * written through the Distributed table (rollup rebuild) go to the shard that
- * holds its raw packets.
- */
-const SOURCE_ROW_KEY = 'if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808))';
-
 /** The sharding expression of raw packets (TypeScript twin: shard-slot.ts). */
 export const PACKETS_SHARDING_KEY = 'intHash64(src_key)';
 
 /**
  * Every table a migration creates, with its layout. A migration that creates
  * a table missing here fails to render in cluster mode: decide its layout
- * first. Rollup Distributed tables get a sharding key only so that
- * rollups-rebuild.ts can write through them; port and geo rows aggregate many
- * sources, so any shard will do for them (sums and state merges do not care
- * where a partial row lives).
+ * first. The rollups' Distributed tables have no sharding key: they are only
+ * read (ClickHouse refuses inserts into a multi-shard Distributed table
+ * without one). Each shard's rollups are written by its own materialized
+ * views, and by rollups-rebuild.ts on each shard.
  */
 export const TABLE_LAYOUTS: Readonly<Record<string, TableLayout>> = Object.freeze({
   packets: { kind: 'sharded', shardingKey: PACKETS_SHARDING_KEY },
-  port_1m: { kind: 'sharded', shardingKey: 'rand()' },
-  port_1h: { kind: 'sharded', shardingKey: 'rand()' },
-  port_1d: { kind: 'sharded', shardingKey: 'rand()' },
-  source_1h: { kind: 'sharded', shardingKey: `intHash64(${SOURCE_ROW_KEY})` },
-  source_1d: { kind: 'sharded', shardingKey: `intHash64(${SOURCE_ROW_KEY})` },
-  geo_1h: { kind: 'sharded', shardingKey: 'rand()' },
-  geo_1d: { kind: 'sharded', shardingKey: 'rand()' },
+  port_1m: { kind: 'sharded', shardingKey: null },
+  port_1h: { kind: 'sharded', shardingKey: null },
+  port_1d: { kind: 'sharded', shardingKey: null },
+  source_1h: { kind: 'sharded', shardingKey: null },
+  source_1d: { kind: 'sharded', shardingKey: null },
+  geo_1h: { kind: 'sharded', shardingKey: null },
+  geo_1d: { kind: 'sharded', shardingKey: null },
   schema_migrations: { kind: 'everywhere' },
   ingest_progress: { kind: 'everywhere' },
   sensors: { kind: 'everywhere' },

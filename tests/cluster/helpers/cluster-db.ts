@@ -33,11 +33,20 @@ export interface ClusterTestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A client for `database` on node `i`; `cluster: null` for single-node mode. */
+/**
+ * A client for `database` on node `i`; `cluster: null` for single-node mode.
+ * It knows every node's HTTP URL (the harness's nodes share 127.0.0.1 on
+ * different ports, so the default "same port on each host" cannot find them).
+ */
 export function nodeStore(spec: LocalClusterSpec, i: number, database: string, cluster: string | null = spec.cluster): StoreClient {
   const node = spec.nodes[i];
   if (node === undefined) throw new RangeError(`no node ${i}`);
-  return createStoreClient({ url: node.url, database, cluster, requestTimeoutMs: 180_000 });
+  return createStoreClient({ url: node.url, database, cluster, clusterNodes: spec.nodes.map((n) => n.url), requestTimeoutMs: 180_000 });
+}
+
+/** Environment for a darkscope CLI run against the test cluster: the nodes' HTTP URLs. */
+export function clusterEnv(spec: LocalClusterSpec): Record<string, string> {
+  return { DARKSCOPE_CLUSTER_NODES: spec.nodes.map((n) => n.url).join(',') };
 }
 
 export async function freshClusterDatabase(prefix: string, options: { migrate?: boolean } = {}): Promise<ClusterTestDatabase> {
