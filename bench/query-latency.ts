@@ -23,6 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -74,6 +75,8 @@ export interface QueryBenchOptions {
   readonly connections?: number;
   /** Keep the seeded database (default: dropped at the end). */
   readonly keep?: boolean;
+  /** `db` is already seeded (by an earlier run with `keep`, or by seed-rollups.ts): measure only, and keep it. */
+  readonly seeded?: boolean;
   readonly log?: (msg: string) => void;
 }
 
@@ -98,6 +101,8 @@ export interface LatencyFigures {
 
 export interface ApiFigures {
   readonly path: string;
+  /** The API's result cache (DARKSCOPE_QUERY_CACHE_SEC): 0 = every request queries ClickHouse. */
+  readonly cacheSec: number;
   readonly seconds: number;
   readonly connections: number;
   /** Responses received within the window (autocannon drops the ones still in flight at the end). */
@@ -115,12 +120,17 @@ export interface ApiFigures {
 }
 
 export interface QueryFigures {
-  readonly seed: SeedResult;
+  /** null when the database was seeded before (QueryBenchOptions.seeded). */
+  readonly seed: SeedResult | null;
   readonly settings: { readonly rateLimit: 'off'; readonly queryTimeoutSec: number };
   /** 1-minute load average before the measurements and after (the machine is shared). */
   readonly loadAvg: { readonly before: number; readonly after: number };
+  /** Direct calls of the query layer, result cache off: every run queries ClickHouse. */
   readonly queries: LatencyFigures[];
+  /** The API as served (result cache at its default). */
   readonly api: ApiFigures;
+  /** The API with the result cache off. */
+  readonly apiUncached: ApiFigures;
 }
 
 /** Nearest-rank percentile of ascending `xs`. */
@@ -215,6 +225,36 @@ async function measure(c: Case, runs: number, budgetMs: number, minRuns: number)
   };
 }
 
+/** autocannon against GET API_PATH of an app built with `config`. */
+async function measureApi(config: ReturnType<typeof loadConfig>, store: ReturnType<typeof createStoreClient>, connections: number, seconds: number): Promise<ApiFigures> {
+  const app = await buildApp({ config, store, logger: createLogger('silent'), defaultMetrics: false });
+  try {
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const check = await fetch(`${base}${API_PATH}`);
+    if (check.status !== 200) throw new Error(`GET ${API_PATH} answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
+    await check.arrayBuffer().catch(() => undefined);
+    const r = await autocannon({ url: `${base}${API_PATH}`, connections, duration: seconds, timeout: QUERY_TIMEOUT_SEC });
+    return {
+      path: API_PATH,
+      cacheSec: config.query.cacheSec,
+      seconds: r.duration,
+      connections,
+      requests: r.requests.total,
+      sent: r.requests.sent,
+      requestsPerSec: r.requests.total / r.duration,
+      latencyP50Ms: r.latency.p50,
+      latencyP99Ms: r.latency.p99,
+      latencyMaxMs: r.latency.max,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      target: TARGETS.requestsPerSec,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
 /**
  * Seeds `db` (dropped and recreated) on `server`, measures the queries and
  * the API, and drops `db` again unless `keep`.
@@ -227,16 +267,17 @@ export async function measureQueries(server: Server, db: string, opts: QueryBenc
   const apiSeconds = opts.apiSeconds ?? (opts.quick ? 3 : 10);
   const connections = opts.connections ?? 10;
 
-  const seed = await seedRollups(server.url, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
-  log(`query: seeded ${db} in ${seed.seconds.toFixed(0)} s; ${runs} runs per query`);
+  const seed = opts.seeded === true ? null : await seedRollups(server.url, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
+  log(`query: ${seed === null ? `measuring ${db} as seeded before` : `seeded ${db} in ${seed.seconds.toFixed(0)} s`}; ${runs} runs per query`);
 
-  const cfg = loadConfig({
+  const env = {
     DARKSCOPE_CLICKHOUSE_URL: server.url,
     DARKSCOPE_DATABASE: db,
     DARKSCOPE_API_RATE_LIMIT: '0',
     DARKSCOPE_QUERY_TIMEOUT_SEC: String(QUERY_TIMEOUT_SEC),
     DARKSCOPE_LOG_LEVEL: 'silent',
-  });
+  };
+  const cfg = loadConfig({ ...env, DARKSCOPE_QUERY_CACHE_SEC: '0' });
   const store = createStoreClient({
     url: cfg.clickhouse.url,
     database: cfg.clickhouse.database,
@@ -251,39 +292,30 @@ export async function measureQueries(server: Server, db: string, opts: QueryBenc
       log(`query: ${f.name} p50 ${f.p50Ms.toFixed(0)} ms p95 ${f.p95Ms.toFixed(0)} ms (${f.grain}; ${f.answer})${f.errors > 0 ? `; ${f.errors} errors: ${f.firstError}` : ''}`);
       queries.push(f);
     }
-
-    const app = await buildApp({ config: cfg, store, logger: createLogger('silent'), defaultMetrics: false });
-    let api: ApiFigures;
-    try {
-      const base = await app.listen({ host: '127.0.0.1', port: 0 });
-      const check = await fetch(`${base}${API_PATH}`);
-      if (check.status !== 200) throw new Error(`GET ${API_PATH} answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
-      await check.arrayBuffer().catch(() => undefined);
-      const r = await autocannon({ url: `${base}${API_PATH}`, connections, duration: apiSeconds, timeout: QUERY_TIMEOUT_SEC });
-      api = {
-        path: API_PATH,
-        seconds: r.duration,
-        connections,
-        requests: r.requests.total,
-        sent: r.requests.sent,
-        requestsPerSec: r.requests.total / r.duration,
-        latencyP50Ms: r.latency.p50,
-        latencyP99Ms: r.latency.p99,
-        latencyMaxMs: r.latency.max,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        non2xx: r.non2xx,
-        target: TARGETS.requestsPerSec,
-      };
-      log(`query: API ${API_PATH}: ${api.requests} responses of ${api.sent} requests in ${api.seconds} s, ${api.requestsPerSec.toFixed(1)} requests/s, p50 ${api.latencyP50Ms} ms, p99 ${api.latencyP99Ms} ms`);
-    } finally {
-      await app.close();
-    }
-    return { seed, settings: { rateLimit: 'off', queryTimeoutSec: QUERY_TIMEOUT_SEC }, loadAvg: { before, after: loadavg()[0] }, queries, api };
+    const apiRun = async (config: ReturnType<typeof loadConfig>): Promise<ApiFigures> => {
+      const api = await measureApi(config, store, connections, apiSeconds);
+      log(`query: API ${API_PATH} (result cache ${api.cacheSec > 0 ? `${api.cacheSec} s` : 'off'}): ${api.requests} responses of ${api.sent} requests in ${api.seconds} s, ` +
+        `${api.requestsPerSec.toFixed(1)} requests/s, p50 ${api.latencyP50Ms} ms, p99 ${api.latencyP99Ms} ms`);
+      return api;
+    };
+    const api = await apiRun(loadConfig(env));
+    const apiUncached = await apiRun(cfg);
+    return { seed, settings: { rateLimit: 'off', queryTimeoutSec: QUERY_TIMEOUT_SEC }, loadAvg: { before, after: loadavg()[0] }, queries, api, apiUncached };
   } finally {
-    if (opts.keep !== true) {
+    if (opts.keep !== true && opts.seeded !== true) {
       await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => undefined);
     }
     await store.close();
   }
+}
+
+// `tsx bench/query-latency.ts CLICKHOUSE_URL DATABASE [--quick]`: measure a database seeded before (seed-rollups.ts), e.g. while tuning queries.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [url, db] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  if (url === undefined || db === undefined) {
+    process.stderr.write('usage: tsx bench/query-latency.ts CLICKHOUSE_URL DATABASE [--quick]\n');
+    process.exit(2);
+  }
+  const r = await measureQueries({ url } as Server, db, { quick: process.argv.includes('--quick'), seeded: true, log: (m) => process.stderr.write(`${m}\n`) });
+  process.stdout.write(`${JSON.stringify({ queries: r.queries, api: r.api, apiUncached: r.apiUncached }, null, 2)}\n`);
 }

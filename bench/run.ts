@@ -135,20 +135,23 @@ async function main(): Promise<void> {
       log('query: seeding rollups, then query latency and API throughput');
       const q = await measureQueries(ch.server, 'bench_query', { quick: args.quick, log });
       results.query = q;
-      const sz = q.seed.size;
+      const seed = q.seed;
+      if (seed === null) throw new Error('the query part seeds its own database');
+      const sz = seed.size;
       const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
       lines.push(`query (timed runs after a warm-up; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
-        `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(q.seed.seconds)} s ` +
-        `(port_1h ${m(q.seed.rows.port_1h)} rows, port_1d ${m(q.seed.rows.port_1d)}, source_1h ${m(q.seed.rows.source_1h)}); ` +
-        `a day: ${m(q.seed.lastDay.packets)} packets, ${fmt(q.seed.lastDay.ports)} ports, ${fmt(q.seed.lastDay.sources)} sources`);
+        `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(seed.seconds)} s ` +
+        `(port_1h ${m(seed.rows.port_1h)} rows, port_1d ${m(seed.rows.port_1d)}, source_1h ${m(seed.rows.source_1h)}); ` +
+        `a day: ${m(seed.lastDay.packets)} packets, ${fmt(seed.lastDay.ports)} ports, ${fmt(seed.lastDay.sources)} sources`);
       for (const x of q.queries) {
         const target = x.target === undefined ? '' : `  (target p50 < ${x.target.p50Ms}, p95 < ${x.target.p95Ms})`;
         lines.push(`  ${x.request.padEnd(52)} ${x.grain.padEnd(6)} p50 ${fmt(x.p50Ms).padStart(6)} ms  p95 ${fmt(x.p95Ms).padStart(6)} ms  ${String(x.runs).padStart(2)} runs${x.errors > 0 ? `  ${x.errors} errors` : ''}${target}`);
       }
-      const a = q.api;
-      lines.push(`  API ${a.path} (autocannon, ${a.connections} connections, ${fmt(a.seconds)} s): ${fmt(a.requestsPerSec, 1)} requests/s ` +
-        `(${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
-        `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
+      for (const a of [q.api, q.apiUncached]) {
+        lines.push(`  API ${a.path}, result cache ${a.cacheSec > 0 ? `${fmt(a.cacheSec)} s` : 'off'} (autocannon, ${a.connections} connections, ${fmt(a.seconds)} s): ` +
+          `${fmt(a.requestsPerSec, 1)} requests/s (${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
+          `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
+      }
     }
   } finally {
     await ch?.stop();

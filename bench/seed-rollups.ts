@@ -8,6 +8,7 @@
  *   hour rollups    port_1h, geo_1h      `hourDays` days (60)
  *   minute rollups  port_1m              `minuteDays` days (14)
  *   source rollups  source_1h, source_1d `sourceDays` days (8)
+ *   total rollups   total_1h, total_1d   merged from port_1h and port_1d (as migration 0006 does)
  *
  * The source rollups cover the last days only: each row's destinations state
  * takes up to 8 bytes per distinct destination (until uniqCombined switches to
@@ -317,7 +318,7 @@ async function pool(tasks: Array<() => Promise<void>>, n: number): Promise<void>
   await Promise.all(Array.from({ length: Math.max(1, n) }, worker));
 }
 
-export const SEED_TABLES = ['port_1m', 'port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d'] as const;
+export const SEED_TABLES = ['port_1m', 'port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d', 'total_1h', 'total_1d'] as const;
 
 /** A fresh `db` (dropped if it exists) migrated by `darkscope migrate`. */
 export async function freshDatabase(url: string, db: string): Promise<void> {
@@ -387,6 +388,13 @@ export async function seedRollups(url: string, db: string, s: SeedSize, opts: { 
     log(`seed: ${s.minuteDays} days of minute rollups (${elapsed()})`);
 
     await seed.run(`DROP TABLE ${seed.table('seed_dest_lib')}`);
+    // The total rollups, merged from the port rollups as migration 0006 does for existing history.
+    for (const g of ['1h', '1d']) {
+      await seed.run(`INSERT INTO ${seed.table(`total_${g}`)} (sensor, t, packets, bytes, sources, destinations)
+SELECT sensor, t, sum(packets), sum(bytes), uniqCombinedMergeState(${precision})(sources), uniqCombinedMergeState(${precision})(destinations)
+FROM ${seed.table(`port_${g}`)} GROUP BY sensor, t`);
+    }
+    log(`seed: total rollups (${elapsed()})`);
     await seed.run(`INSERT INTO ${seed.table('sensors')} (sensor, darknets, darknet_size, updated_at)
 VALUES ('${SEED_SENSOR}', ['${SEED_DARKNET}'], 65536, toDateTime(${now}, 'UTC'))`);
     const insertSec = (performance.now() - t0) / 1000;

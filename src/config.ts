@@ -49,6 +49,8 @@ export interface Config {
     readonly maxResultRows: number;
     /** max_memory_usage, bytes. */
     readonly maxMemoryBytes: number;
+    /** Seconds an API process reuses the result of an identical query; 0 = off. */
+    readonly cacheSec: number;
   };
   readonly api: {
     readonly host: string;
@@ -89,6 +91,7 @@ export interface ConfigOverrides {
   host?: string;
   port?: string | number;
   queryTimeoutSec?: string | number;
+  queryCacheSec?: string | number;
 }
 
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
@@ -210,6 +213,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       timeoutSec: int(o.queryTimeoutSec, env, { flag: 'query-timeout-sec', env: 'DARKSCOPE_QUERY_TIMEOUT_SEC' }, 10, 1, 3_600),
       maxResultRows: int(undefined, env, { flag: 'query-max-result-rows', env: 'DARKSCOPE_QUERY_MAX_RESULT_ROWS' }, 1_000_000, 1_000, 1_000_000_000),
       maxMemoryBytes: int(undefined, env, { flag: 'query-max-memory-bytes', env: 'DARKSCOPE_QUERY_MAX_MEMORY_BYTES' }, 4_000_000_000, 10_000_000, 1_000_000_000_000),
+      cacheSec: int(o.queryCacheSec, env, { flag: 'query-cache-sec', env: 'DARKSCOPE_QUERY_CACHE_SEC' }, 10, 0, 3_600),
     },
     api: {
       host,

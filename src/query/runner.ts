@@ -13,6 +13,7 @@ import { DarkscopeError, isDarkscopeError } from '../errors.js';
 import type { StoreClient } from '../store/client.js';
 import type { RowOf, RowSchema } from '../store/row-decoders.js';
 import type { SqlFragment } from '../store/sql.js';
+import { ResultCache } from './result-cache.js';
 
 export interface QueryLimits {
   /** max_execution_time, seconds. */
@@ -44,10 +45,16 @@ export interface QueryContext {
   /** Longest range a request may ask for, seconds (the API sets it; unset = no limit). */
   readonly maxRangeSec?: number;
   readonly observer?: QueryObserver;
+  /** Results of identical SQL shared for a few seconds (see result-cache.ts); unset = every query runs. */
+  readonly cache?: ResultCache;
 }
+
+/** Most query results one process keeps (config query.cacheSec sets how long). */
+export const RESULT_CACHE_ENTRIES = 500;
 
 export function queryContext(cfg: Readonly<Config>, store: StoreClient, extra: { observer?: QueryObserver; now?: () => number; maxRangeSec?: number } = {}): QueryContext {
   return Object.freeze({
+    cache: cfg.query.cacheSec > 0 ? new ResultCache({ ttlMs: cfg.query.cacheSec * 1000, maxEntries: RESULT_CACHE_ENTRIES }) : undefined,
     store,
     limits: cfg.query,
     minuteDays: cfg.retention.minuteDays,
@@ -92,8 +99,18 @@ export function mapQueryError(err: unknown, limits: QueryLimits, aborted: boolea
   return err;
 }
 
-/** Runs one SELECT under the context's limits and reports it to the observer. */
+/**
+ * Runs one SELECT under the context's limits and reports it to the observer;
+ * with a cache, an identical SELECT answered in the last seconds is not run
+ * again (nor observed). Callers must not modify the rows they get.
+ */
 export async function runQuery<S extends RowSchema>(ctx: QueryContext, name: string, query: SqlFragment, schema: S): Promise<Array<RowOf<S>>> {
+  if (ctx.cache === undefined) return runUncached(ctx, name, query, schema);
+  const { value } = await ctx.cache.get(`${name}\n${query.text}`, () => runUncached(ctx, name, query, schema));
+  return value;
+}
+
+async function runUncached<S extends RowSchema>(ctx: QueryContext, name: string, query: SqlFragment, schema: S): Promise<Array<RowOf<S>>> {
   return observe(ctx, name, async () => {
     const signal = AbortSignal.timeout(ctx.limits.timeoutSec * 1000 + CLIENT_GRACE_MS);
     try {

@@ -25,7 +25,8 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { observe, runQuery, type QueryContext } from './runner.js';
 import { describePort, protoName, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { bytesSql, destinationsSql, familyFor, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
+import { portsByPacketsSql } from './ranked-ports.js';
+import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './tables.js';
 import { iso } from './time-range.js';
 
 export const DEFAULT_TOP_PORTS = 10;
@@ -65,37 +66,35 @@ export interface SummaryQueries {
 export function summarySql(db: Tables, plan: SummaryPlan, input: SummaryInput): SummaryQueries {
   const { family, grain, range } = plan;
   const f = input.filters;
-  const from = tableSql(db, family, grain);
-  const where = whereSql(range, f);
+  const rows = rowsSql(db, family, grain, range, f);
+  const headline = headlineFamily(family, grain, f);
+  const totals = rowsSql(db, headline, grain, range, f);
+  const research = rowsSql(db, plan.researchFamily, grain, range, withoutLabelFilters(f));
+  const geo = rowsSql(db, plan.geoFamily, grain, range, f, [sql`country != ''`]);
   const topPorts = input.topPorts ?? DEFAULT_TOP_PORTS;
   const topCountries = input.topCountries ?? DEFAULT_TOP_COUNTRIES;
   return {
-    totals: sql`SELECT sum(packets) AS packets, ${bytesSql(family)} AS bytes, ${sourcesSql(family)} AS sources,
-  ${destinationsSql(family)} AS destinations, groupUniqArray(sensor) AS sensors
-FROM ${from}
-${where}`,
+    totals: sql`SELECT sum(packets) AS packets, ${bytesSql(headline)} AS bytes, ${sourcesSql(headline)} AS sources,
+  ${destinationsSql(headline)} AS destinations, groupUniqArray(sensor) AS sensors
+FROM ${totals.from}
+${totals.where()}`,
     classes: sql`SELECT class, sum(packets) AS packets
-FROM ${from}
-${where}
+FROM ${rows.from}
+${rows.where()}
 GROUP BY class
 ORDER BY packets DESC, class`,
     protocols: sql`SELECT proto, sum(packets) AS packets
-FROM ${from}
-${where}
+FROM ${rows.from}
+${rows.where()}
 GROUP BY proto
 ORDER BY packets DESC, proto`,
-    topPorts: sql`SELECT proto, dport AS port, sum(packets) AS packets, ${sourcesSql(family)} AS sources
-FROM ${from}
-${where}
-GROUP BY proto, dport
-ORDER BY packets DESC, proto, port
-LIMIT ${sqlUInt(topPorts, 32)}`,
+    topPorts: portsByPacketsSql(rows, sql`sum(packets) AS packets, ${sourcesSql(family)} AS sources`, sqlUInt(topPorts, 32)),
     research: sql`SELECT sum(packets) AS total, sumIf(packets, label = ${sqlString(RESEARCH_LABEL)}) AS research
-FROM ${tableSql(db, plan.researchFamily, grain)}
-${whereSql(range, withoutLabelFilters(f))}`,
+FROM ${research.from}
+${research.where()}`,
     countries: sql`SELECT country, ${sourcesSql(plan.geoFamily)} AS sources, sum(packets) AS packets
-FROM ${tableSql(db, plan.geoFamily, grain)}
-${whereSql(range, f, [sql`country != ''`])}
+FROM ${geo.from}
+${geo.where()}
 GROUP BY country
 ORDER BY sources DESC, packets DESC, country
 LIMIT ${sqlUInt(topCountries, 32)}`,

@@ -12,7 +12,8 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { bytesSql, destinationsSql, sourcesSql, tableSql, whereSql } from './tables.js';
+import { portsByPacketsSql } from './ranked-ports.js';
+import { bytesSql, destinationsSql, headlineFamily, rowsSql, sourcesSql } from './tables.js';
 import { iso } from './time-range.js';
 
 export type PortRanking = 'packets' | 'sources';
@@ -28,21 +29,27 @@ export function planTopPorts(input: TopPortsInput, now: number, minuteDays: numb
   return planQuery(input, now, minuteDays, ['port', 'source']);
 }
 
+/** Ranked by packets (the default), see ranked-ports.ts; ranked by sources, every port's states are merged. */
 export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment; total: SqlFragment } {
-  const from = tableSql(db, plan.family, plan.grain);
-  const where = whereSql(plan.range, input.filters);
-  const order = (input.by ?? 'packets') === 'sources' ? sql`sources DESC, packets DESC` : sql`packets DESC, sources DESC`;
-  return {
-    ports: sql`SELECT proto, dport AS port, sum(packets) AS packets, ${bytesSql(plan.family)} AS bytes,
-  ${sourcesSql(plan.family)} AS sources, ${destinationsSql(plan.family)} AS destinations
-FROM ${from}
-${where}
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
+  const limit = sqlUInt(input.limit ?? DEFAULT_TOP_PORTS_LIMIT, 32);
+  const measures = sql`sum(packets) AS packets, ${bytesSql(plan.family)} AS bytes,
+  ${sourcesSql(plan.family)} AS sources, ${destinationsSql(plan.family)} AS destinations`;
+  const ports = (input.by ?? 'packets') === 'sources'
+    ? sql`SELECT proto, dport AS port, ${measures}
+FROM ${rows.from}
+${rows.where()}
 GROUP BY proto, dport
-ORDER BY ${order}, proto, port
-LIMIT ${sqlUInt(input.limit ?? DEFAULT_TOP_PORTS_LIMIT, 32)}`,
-    total: sql`SELECT sum(packets) AS packets, ${sourcesSql(plan.family)} AS sources
-FROM ${from}
-${where}`,
+ORDER BY sources DESC, packets DESC, proto, port
+LIMIT ${limit}`
+    : portsByPacketsSql(rows, measures, limit);
+  const totalFamily = headlineFamily(plan.family, plan.grain, input.filters);
+  const totals = rowsSql(db, totalFamily, plan.grain, plan.range, input.filters);
+  return {
+    ports,
+    total: sql`SELECT sum(packets) AS packets, ${sourcesSql(totalFamily)} AS sources
+FROM ${totals.from}
+${totals.where()}`,
   };
 }
 

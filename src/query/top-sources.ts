@@ -12,7 +12,7 @@ import type { Grain } from './grain.js';
 import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { sourceText } from './source-address.js';
-import { destinationsSql, tableSql, whereSql } from './tables.js';
+import { destinationsSql, rowsSql } from './tables.js';
 import { iso } from './time-range.js';
 
 export type SourceRanking = 'packets' | 'ports' | 'destinations';
@@ -55,13 +55,28 @@ const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
   destinations: sql`destination_count DESC, total_packets DESC`,
 };
 
+/**
+ * Ranked by packets (the default), the sources are chosen first from their
+ * packet counts, and the costlier measures (unique ports, destination states)
+ * are computed for those sources only.
+ */
 export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): SqlFragment {
-  return sql`SELECT ip_version, src, hex(src6) AS src6, ${SOURCE_MEASURES}
-FROM ${tableSql(db, plan.family, plan.grain)}
-${whereSql(plan.range, input.filters)}
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
+  const by = input.by ?? 'packets';
+  const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
+  const chosen = by !== 'packets' ? [] : [sql`(ip_version, src, src6) IN (SELECT ip_version, src, src6 FROM (
+  SELECT ip_version, src, src6, sum(packets) AS total
+  FROM ${rows.from}
+  ${rows.where()}
+  GROUP BY ip_version, src, src6
+  ORDER BY total DESC, ip_version, src, src6
+  LIMIT ${limit}))`];
+  return sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
+FROM ${rows.from}
+${rows.where(chosen)}
 GROUP BY ip_version, src, src6
-ORDER BY ${ORDER[input.by ?? 'packets']}, ip_version, src, src6
-LIMIT ${sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32)}`;
+ORDER BY ${ORDER[by]}, ip_version, src, src6
+LIMIT ${limit}`;
 }
 
 export interface SourceMeasures {
@@ -117,7 +132,7 @@ export interface TopSourcesResult {
 export async function topSources(ctx: QueryContext, input: TopSourcesInput): Promise<TopSourcesResult> {
   const plan = planTopSources(input, ctx.now(), ctx.minuteDays);
   const rows = await runQuery(ctx, 'top_sources', topSourcesSql(ctx.store, plan, input),
-    { ip_version: col.number, src: col.number, src6: col.string, ...SOURCE_MEASURE_COLUMNS });
+    { ip_version: col.number, src: col.number, src6_hex: col.string, ...SOURCE_MEASURE_COLUMNS });
   return {
     range: { from: iso(plan.range.from), to: iso(plan.range.to) },
     grain: plan.grain,
@@ -125,7 +140,7 @@ export async function topSources(ctx: QueryContext, input: TopSourcesInput): Pro
     filters: filtersJson(input.filters),
     sources: rows.map((r, i) => ({
       rank: i + 1,
-      ip: sourceText(r.ip_version, r.src, r.src6),
+      ip: sourceText(r.ip_version, r.src, r.src6_hex),
       ipVersion: r.ip_version === 6 ? 6 : 4,
       ...sourceMeasures(r),
     })),

@@ -303,7 +303,8 @@ export async function migrate(store: StoreClient, options: MigrateOptions = {}):
   for (const m of status.pending) {
     for (const statement of m.statements) {
       try {
-        await store.command(unsafeRawSql(withInstance(statement, instance)));
+        // Cluster: INSERT ... SELECT statements write through Distributed tables; sync, so the rows are on their shards when the migration is recorded.
+        await store.command(unsafeRawSql(withInstance(statement, instance)), cluster === null ? {} : { settings: { insert_distributed_sync: 1 } });
       } catch (e) {
         // Name the file for statement errors; connection/auth/timeout errors pass through.
         if (e instanceof DarkscopeError && (e.code === ErrorCodes.CLICKHOUSE_QUERY.code || e.code === ErrorCodes.SCHEMA.code)) {

@@ -41,7 +41,8 @@ export function uniqMergeSql(column: SqlFragment): SqlFragment {
 export type RollupTable =
   | 'port_1m' | 'port_1h' | 'port_1d'
   | 'source_1h' | 'source_1d'
-  | 'geo_1h' | 'geo_1d';
+  | 'geo_1h' | 'geo_1d'
+  | 'total_1h' | 'total_1d';
 
 export interface RollupDef {
   readonly table: RollupTable;
@@ -71,6 +72,12 @@ const lastSeen = { name: 'last_seen', expr: sql`maxState(ts)` };
 const PORT_DIMS = ['sensor', 'proto', 'dport', 'class', 'tool', 'label'] as const;
 const SOURCE_DIMS = ['sensor', 'ip_version', 'src', 'src6', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn'] as const;
 const GEO_DIMS = ['sensor', 'country', 'asn', 'proto', 'class', 'label'] as const;
+/**
+ * The totals of a sensor per bucket (migrations/0006_total_rollups.sql): one
+ * row per hour or day, so the unique sources and destinations of a long range
+ * merge a few dozen states instead of one per port row.
+ */
+const TOTAL_DIMS = ['sensor'] as const;
 
 function def(table: RollupTable, bucket: RollupDef['bucket'], dimensions: readonly string[], measures: RollupDef['measures']): RollupDef {
   return Object.freeze({ table, view: `${table}_mv`, bucket, dimensions, measures });
@@ -84,6 +91,8 @@ export const ROLLUPS: readonly RollupDef[] = Object.freeze([
   def('source_1d', 'day', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations]),
   def('geo_1h', 'hour', GEO_DIMS, [packets, sources]),
   def('geo_1d', 'day', GEO_DIMS, [packets, sources]),
+  def('total_1h', 'hour', TOTAL_DIMS, [packets, bytes, sources, destinations]),
+  def('total_1d', 'day', TOTAL_DIMS, [packets, bytes, sources, destinations]),
 ]);
 
 export function rollupDef(table: string): RollupDef {

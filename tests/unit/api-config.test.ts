@@ -8,7 +8,7 @@ describe('API and query settings', () => {
   it('defaults', () => {
     const c = loadConfig({});
     expect(c.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], maxRangeDays: 400, rateLimitPerMinute: 600 });
-    expect(c.query).toEqual({ timeoutSec: 10, maxResultRows: 1_000_000, maxMemoryBytes: 4_000_000_000 });
+    expect(c.query).toEqual({ timeoutSec: 10, maxResultRows: 1_000_000, maxMemoryBytes: 4_000_000_000, cacheSec: 10 });
     expect(Object.isFrozen(c.api.tokens)).toBe(true);
   });
 
@@ -19,6 +19,7 @@ describe('API and query settings', () => {
     }, { host: '::', port: '0' });
     expect(c.api).toEqual({ host: '::', port: 0, tokens: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'], maxRangeDays: 31, rateLimitPerMinute: 0 });
     expect(c.query.timeoutSec).toBe(30);
+    expect(loadConfig({ DARKSCOPE_QUERY_CACHE_SEC: '60' }, { queryCacheSec: '0' }).query.cacheSec).toBe(0);
   });
 
   it('rejects bad values with exact messages (never echoing a token)', () => {
@@ -33,6 +34,7 @@ describe('API and query settings', () => {
     expect(msg({ DARKSCOPE_API_PORT: '70000' })).toBe('"DARKSCOPE_API_PORT" value 70000 is more than max allowed 65535');
     expect(msg({}, { port: 'http' })).toBe('--port value "http" is not an integer');
     expect(msg({ DARKSCOPE_QUERY_TIMEOUT_SEC: '0' })).toBe('"DARKSCOPE_QUERY_TIMEOUT_SEC" value 0 is less than min allowed 1');
+    expect(msg({ DARKSCOPE_QUERY_CACHE_SEC: '3601' })).toBe('"DARKSCOPE_QUERY_CACHE_SEC" value 3601 is more than max allowed 3600');
     expect(msg({ DARKSCOPE_API_MAX_RANGE_DAYS: '0' })).toBe('"DARKSCOPE_API_MAX_RANGE_DAYS" value 0 is less than min allowed 1');
     expect(msg({ DARKSCOPE_API_RATE_LIMIT: '-1' })).toBe('"DARKSCOPE_API_RATE_LIMIT" value -1 is less than min allowed 0');
     expect(msg({ DARKSCOPE_QUERY_MAX_MEMORY_BYTES: '1000' })).toBe('"DARKSCOPE_QUERY_MAX_MEMORY_BYTES" value 1000 is less than min allowed 10000000');

@@ -3,6 +3,7 @@ import { isDarkscopeError } from '../../src/errors.js';
 import { parseFilters } from '../../src/query/filters.js';
 import { alignRange, chooseGrain, minuteRetainedFrom } from '../../src/query/grain.js';
 import { planQuery } from '../../src/query/plan.js';
+import { tilesFor } from '../../src/query/tables.js';
 import { chooseInterval, planPortSeries } from '../../src/query/port-series.js';
 import { planSummary } from '../../src/query/summary.js';
 import { planTrends } from '../../src/query/trends.js';
@@ -103,5 +104,32 @@ describe('trend windows', () => {
   it('checks parameters', () => {
     expect(() => planTrends({ filters: {}, params: { recentDays: 0 } }, NOW)).toThrow(/recentDays 0 must be an integer from 1 to 30/);
     expect(() => planTrends({ filters: {}, params: { baselineDays: 1 } }, NOW)).toThrow(/baselineDays 1/);
+  });
+});
+
+describe('tilesFor', () => {
+  const DAY = 86_400;
+  const midnight = Math.floor(NOW / DAY) * DAY;
+
+  it('reads the whole days of an hour-grain range from day rollups and the edges from hour rollups', () => {
+    const range = { from: midnight - 30 * DAY + 5 * 3_600, to: midnight + 7 * 3_600 };
+    expect(tilesFor('port', 'hour', range)).toEqual([
+      { grain: 'hour', range: { from: range.from, to: midnight - 29 * DAY } },
+      { grain: 'day', range: { from: midnight - 29 * DAY, to: midnight } },
+      { grain: 'hour', range: { from: midnight, to: range.to } },
+    ]);
+  });
+
+  it('has no hour tiles when the range is whole days, and no day tile without a whole day', () => {
+    expect(tilesFor('geo', 'hour', { from: midnight - 2 * DAY, to: midnight })).toEqual([{ grain: 'day', range: { from: midnight - 2 * DAY, to: midnight } }]);
+    const short = { from: midnight - 20 * 3_600, to: midnight + 20 * 3_600 };
+    expect(tilesFor('port', 'hour', short)).toEqual([{ grain: 'hour', range: short }]);
+  });
+
+  it('keeps minute and day grains, and families without day rollups, in one tile', () => {
+    const range = { from: midnight - 3 * DAY, to: midnight + 3_600 };
+    expect(tilesFor('port', 'minute', range)).toEqual([{ grain: 'minute', range }]);
+    expect(tilesFor('source', 'day', range)).toEqual([{ grain: 'day', range }]);
+    expect(tilesFor('total', 'hour', range).map((t) => t.grain)).toEqual(['day', 'hour']);
   });
 });

@@ -49,16 +49,37 @@ describe('summary SQL', () => {
     const input = { range: { from: NOW - 2 * D, to: NOW }, filters: parseFilters({ excludeLabel: 'research' }) };
     const plan = planSummary(input, NOW, 14);
     const q = summarySql(db, plan, input);
+    // Two days ending at noon: the whole day between from the day rollups, the half days at the edges from the hour rollups.
+    const day0 = NOW - 2 * D + 12 * H;
     expect(flat(q.totals.text)).toBe(flat(`SELECT sum(packets) AS packets, sum(bytes) AS bytes, uniqCombinedMerge(17)(sources) AS sources,
       uniqCombinedMerge(17)(destinations) AS destinations, groupUniqArray(sensor) AS sensors
-      FROM \`ds\`.\`port_1h\`
-      WHERE t >= toDateTime(${NOW - 2 * D}, 'UTC') AND t < toDateTime(${NOW}, 'UTC') AND label NOT IN ('research')`));
-    expect(q.countries.text).toContain('FROM `ds`.`geo_1h`');
-    expect(q.countries.text).toContain("country != ''");
-    expect(q.topPorts.text).toContain('ORDER BY packets DESC, proto, port\nLIMIT 10');
+      FROM (
+        SELECT * FROM \`ds\`.\`port_1d\`
+        WHERE t >= toDateTime(${day0}, 'UTC') AND t < toDateTime(${day0 + D}, 'UTC') AND label NOT IN ('research')
+        UNION ALL
+        SELECT * FROM \`ds\`.\`port_1h\`
+        WHERE ((t >= toDateTime(${NOW - 2 * D}, 'UTC') AND t < toDateTime(${day0}, 'UTC')) OR (t >= toDateTime(${day0 + D}, 'UTC') AND t < toDateTime(${NOW}, 'UTC')))
+          AND label NOT IN ('research')
+      )`));
+    expect(q.countries.text).toContain('SELECT * FROM `ds`.`geo_1d`');
+    expect(q.countries.text).toContain('SELECT * FROM `ds`.`geo_1h`');
+    expect(q.countries.text).toContain("AND country != ''");
+    // Ports are chosen by packets before their unique-source states are merged.
+    expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport IN (SELECT key FROM (');
+    expect(q.topPorts.text).toContain('ORDER BY total DESC, key\n  LIMIT 10))');
+    expect(q.topPorts.text).toMatch(/ORDER BY packets DESC, proto, port$/);
     // The research share ignores label filters.
     expect(q.research.text).toContain("sumIf(packets, label = 'research') AS research");
     expect(q.research.text).not.toContain('NOT IN');
+  });
+
+  it('reads the headline totals from the total rollups when no filter but a sensor is set', () => {
+    const input = { range: { from: NOW - 30 * D, to: NOW }, filters: parseFilters({ sensor: 'tokyo' }) };
+    const q = summarySql(db, planSummary(input, NOW, 14), input);
+    expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1d`');
+    expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1h`');
+    expect(q.totals.text).toContain("sensor = 'tokyo'");
+    expect(q.classes.text).toContain('SELECT * FROM `ds`.`port_1d`');
   });
 
   it('switches to source rollups for country filters, counting source keys', () => {
@@ -78,6 +99,17 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
     expect(q.ports.text).toContain('FROM `ds`.`port_1m`');
     expect(q.ports.text).toContain('ORDER BY sources DESC, packets DESC, proto, port\nLIMIT 5');
+    expect(q.ports.text).not.toContain(' IN (SELECT');
+    // Minute grain: the total comes from the port rollups (total rollups start at hours).
+    expect(q.total.text).toContain('FROM `ds`.`port_1m`');
+  });
+
+  it('top ports by packets over a month: whole days from day rollups, ports chosen before states merge', () => {
+    const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {} };
+    const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
+    expect(q.ports.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport IN (SELECT key FROM (');
+    expect(q.total.text).toContain('SELECT * FROM `ds`.`total_1d`');
   });
 
   it('5-minute series buckets minute rollups with toStartOfFiveMinute; rank counts ports strictly above', () => {

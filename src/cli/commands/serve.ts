@@ -35,7 +35,7 @@ function processSignal(): { promise: Promise<string>; dispose: () => void } {
 }
 
 export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
-  const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined });
+  const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined, queryCacheSec: o.queryCacheSec as string | undefined });
   const logger = createLogger(cfg.logLevel, ctx.stderr);
   // A bad alerts file fails before anything connects.
   const alerts = typeof o.alerts === 'string' ? await loadAlertsFile(o.alerts, ctx.env) : undefined;
@@ -76,6 +76,7 @@ export function serveCommand(ctx: CliContext, setExit: (code: number) => void): 
     .option('--host <address>', 'address to listen on (env DARKSCOPE_API_HOST; default 127.0.0.1)')
     .option('--port <port>', 'TCP port (env DARKSCOPE_API_PORT; default 8080; 0 = any free port)')
     .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)')
+    .option('--query-cache-sec <n>', 'reuse the result of an identical query for this many seconds, so answers may be that old (env DARKSCOPE_QUERY_CACHE_SEC; default 10; 0 = off)')
     .option('--alerts <file>', 'evaluate the spike and new-port rules of this alerts.yaml on a schedule and notify its targets (see examples/alerts.yaml)');
   addStoreOptions(cmd);
   return cmd

@@ -49,6 +49,11 @@ export const TABLE_LAYOUTS: Readonly<Record<string, TableLayout>> = Object.freez
   source_1d: { kind: 'sharded', shardingKey: null },
   geo_1h: { kind: 'sharded', shardingKey: null },
   geo_1d: { kind: 'sharded', shardingKey: null },
+  // Totals have a sharding key so that migration 0006 can fill them from the
+  // port rollups through the Distributed table (rows of one bucket may then
+  // sit on several shards; reads merge them like any rollup).
+  total_1h: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  total_1d: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
   schema_migrations: { kind: 'everywhere' },
   ingest_progress: { kind: 'everywhere' },
   sensors: { kind: 'everywhere' },

@@ -11,6 +11,10 @@
  *   CREATE MATERIALIZED VIEW v TO t AS SELECT ... FROM packets
  *                                  → v ON CLUSTER TO t_local AS SELECT ... FROM packets_local
  *                                    (each node's view feeds its own shard's rollup)
+ *   INSERT INTO t (...) SELECT ... → unchanged, run once (with insert_distributed_sync = 1,
+ *                                    see migrate.ts): it reads every shard through
+ *                                    the Distributed tables and writes through t's
+ *                                    Distributed table, which needs a sharding key
  *
  * Anything else is refused: a new kind of statement needs a rule here (and a
  * test on a real cluster) before cluster mode can run it. Every rule was
@@ -26,6 +30,7 @@ const NAME = '`?([A-Za-z0-9_]+)`?';
 const CREATE_DATABASE = /^CREATE DATABASE IF NOT EXISTS `[A-Za-z0-9_]+`$/;
 const CREATE_TABLE = new RegExp(`^CREATE TABLE IF NOT EXISTS ${NAME}\\.${NAME}(\\s*\\n\\([\\s\\S]*\\)\\s*\\n)ENGINE = ([A-Za-z]*MergeTree)\\(([^)]*)\\)([\\s\\S]*)$`);
 const CREATE_VIEW = new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS ${NAME}\\.${NAME} (TO [\\s\\S]*)$`);
+const INSERT_SELECT = new RegExp(`^INSERT INTO ${NAME}\\.${NAME} \\(([^)]*)\\)\\s*\\n(SELECT [\\s\\S]*)$`);
 
 function sqlText(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -77,6 +82,17 @@ export function renderForCluster(statement: string, database: string, cluster: s
     const [, dbName, view, body] = cv as unknown as [string, string, string, string];
     if (dbName !== database) throw refuse(statement, `it names database ${dbName}, not ${database}`);
     return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${sqlIdent(view).text} ${on} ${toLocalNames(body, database)}`];
+  }
+
+  const ins = INSERT_SELECT.exec(statement);
+  if (ins) {
+    const [, dbName, table, columns, select] = ins as unknown as [string, string, string, string, string];
+    if (dbName !== database) throw refuse(statement, `it names database ${dbName}, not ${database}`);
+    const layout = layoutOf(table);
+    if (layout.kind !== 'sharded' || layout.shardingKey === null) {
+      throw refuse(statement, `${table} is not a sharded table with a sharding key, so a Distributed insert cannot place its rows`);
+    }
+    return [`INSERT INTO ${db}.${sqlIdent(table).text} (${columns})\n${select}`];
   }
 
   throw refuse(statement, 'no rule for this kind of statement');
