@@ -2,8 +2,8 @@
  * `npm run bench`: darkscope's performance figures, measured side by side with
  * the alternatives in one run. Never part of `npm test`.
  *
- *   npm run bench                 all parts (about 15 minutes on 2 cores)
- *   npm run bench -- --quick      a 2-minute subset (smaller capture, 1 round)
+ *   npm run bench                 all parts (under 15 minutes on 2 cores)
+ *   npm run bench -- --quick      a 2-minute subset (smaller captures, 1 round)
  *   npm run bench -- --parts parse,ingest --packets 5000000 --rounds 3
  *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
  *   npm run bench -- --parts cluster --cluster-packets 1000000
@@ -30,12 +30,22 @@ const DATA = `${ROOT}bench/.data/`;
 interface Args {
   quick: boolean;
   parts: Set<string>;
+  /** The capture of the side-by-side ingest comparison (and of the parse part). */
   packets: number;
+  /** The memory part's two darkscope ingests: a normal capture and one 10x larger. */
+  midPackets: number;
   bigPackets: number;
   clusterPackets: number;
   rounds: number;
+  clusterRounds: number;
 }
 
+/**
+ * Sizes chosen so that every part fits in 15 minutes on a 2-core machine:
+ * tshark stores about 23 k packets/s and the naive pipeline about 50 k, so the
+ * three-way comparison runs on 1 M packets (3 rounds, about 3.5 minutes);
+ * darkscope alone then ingests 5 M and 50 M packets (about 5 minutes).
+ */
 function parseArgs(argv: string[]): Args {
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
@@ -43,13 +53,16 @@ function parseArgs(argv: string[]): Args {
   };
   const quick = argv.includes('--quick');
   const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,cluster').split(','));
+  const rounds = Number(get('rounds') ?? (quick ? 1 : 3));
   return {
     quick,
     parts,
-    packets: Number(get('packets') ?? (quick ? 1_000_000 : 5_000_000)),
+    packets: Number(get('packets') ?? (quick ? 500_000 : 1_000_000)),
+    midPackets: Number(get('mid-packets') ?? (quick ? 1_000_000 : 5_000_000)),
     bigPackets: Number(get('big-packets') ?? (quick ? 5_000_000 : 50_000_000)),
-    clusterPackets: Number(get('cluster-packets') ?? (quick ? 500_000 : 2_000_000)),
-    rounds: Number(get('rounds') ?? (quick ? 1 : 3)),
+    clusterPackets: Number(get('cluster-packets') ?? (quick ? 500_000 : 1_000_000)),
+    rounds,
+    clusterRounds: Number(get('cluster-rounds') ?? 1),
   };
 }
 
@@ -87,10 +100,10 @@ async function main(): Promise<void> {
     args: { ...args, parts: [...args.parts] },
   };
   const lines: string[] = [];
-  const file = ['parse', 'ingest', 'memory'].some((p) => args.parts.has(p)) ? await capture(args.packets) : '';
+  const file = args.parts.has('ingest') ? await capture(args.packets) : '';
 
   if (args.parts.has('parse')) {
-    const p: ParseFigures = await measureParse(file, args.rounds);
+    const p: ParseFigures = await measureParse(await capture(args.midPackets), args.rounds);
     results.parse = p;
     lines.push(`parse (${fmt(p.packets)} packets, median of ${args.rounds}):`,
       `  minimal record loop (ceiling)      ${fmt(p.ceilingPerSec / 1e6, 2)} M records/s`,
@@ -122,14 +135,15 @@ async function main(): Promise<void> {
       }
     }
     if (args.parts.has('memory') && ch !== null) {
+      const mid = await capture(args.midPackets);
       const big = await capture(args.bigPackets);
-      log(`memory: ingest of ${fmt(args.bigPackets)} packets`);
-      const small = await runDarkscope(ch.server, file, args.packets, 'bench_mem_small');
+      log(`memory: ingest of ${fmt(args.midPackets)} and ${fmt(args.bigPackets)} packets`);
+      const small = await runDarkscope(ch.server, mid, args.midPackets, 'bench_mem_small');
       const large = await runDarkscope(ch.server, big, args.bigPackets, 'bench_mem_large');
       results.memory = { small, large };
-      lines.push('memory (peak RSS of darkscope ingest):',
-        `  ${fmt(args.packets)} packets   ${fmt(small.peakRssMb)} MB  (${fmt(small.packetsPerSec / 1e3, 1)} k packets/s)`,
-        `  ${fmt(args.bigPackets)} packets  ${fmt(large.peakRssMb)} MB  (${fmt(large.packetsPerSec / 1e3, 1)} k packets/s)`);
+      const row = (n: number, r: IngestRun) =>
+        `  ${fmt(n).padStart(10)} packets  peak RSS ${fmt(r.peakRssMb).padStart(4)} MB  ${fmt(r.packetsPerSec / 1e3, 1).padStart(6)} k packets/s  cpu ${fmt(r.cpuSec, 1)} s${r.stored === n ? '' : `  (stored ${fmt(r.stored)})`}`;
+      lines.push('memory and throughput (darkscope ingest alone, all rollups):', row(args.midPackets, small), row(args.bigPackets, large));
     }
     if (args.parts.has('query') && ch !== null) {
       log('query: seeding rollups, then query latency and API throughput');
@@ -158,10 +172,10 @@ async function main(): Promise<void> {
   }
 
   if (args.parts.has('cluster')) {
-    const c = await measureClusterIngest({ file: await capture(args.clusterPackets), packets: args.clusterPackets, rounds: args.rounds, dataDir: `${DATA}cluster`, log });
+    const c = await measureClusterIngest({ file: await capture(args.clusterPackets), packets: args.clusterPackets, rounds: args.clusterRounds, dataDir: `${DATA}cluster`, log });
     results.cluster = c;
     const single = c.summary.find((x) => x.target === 'single');
-    lines.push(`cluster (${fmt(args.clusterPackets)} packets, darkscope ingest, median of ${args.rounds}; every server on this machine):`);
+    lines.push(`cluster (${fmt(args.clusterPackets)} packets, darkscope ingest, median of ${args.clusterRounds}; every server on this machine):`);
     for (const x of c.summary) {
       const label = { single: 'single server', '2x1': '2 shards x 1 replica', '2x2': '2 shards x 2 replicas' }[x.target];
       const ratio = single !== undefined && x !== single ? `  (${fmt(x.packetsPerSec / single.packetsPerSec, 2)}x single)` : '';

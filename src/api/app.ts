@@ -24,7 +24,7 @@ import { AlertEvaluator } from '../alerts/evaluator.js';
 import type { Config } from '../config.js';
 import { DarkscopeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { queryContext, type QueryContext } from '../query/runner.js';
+import { queryContext, withoutCache, type QueryContext } from '../query/runner.js';
 import type { StoreClient } from '../store/client.js';
 import { registerAuth } from './auth.js';
 import { sendError } from './errors.js';
@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
     maxRangeSec: config.api.maxRangeDays * 86_400,
   });
 
-  const alerts = deps.alerts === undefined ? null : new AlertEvaluator({ config: deps.alerts, ctx, logger: deps.logger });
+  const alerts = deps.alerts === undefined ? null : new AlertEvaluator({ config: deps.alerts, ctx: withoutCache(ctx), logger: deps.logger });
   if (alerts !== null) {
     const unsubscribe = metrics.observeAlerts(alerts);
     app.addHook('onClose', async () => {

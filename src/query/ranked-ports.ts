@@ -3,7 +3,8 @@
  * The ports are chosen first from their packet counts alone, and the states
  * are merged for those ports only: merging states is what costs, and a month
  * of rollups holds tens of thousands of ports. Ties in packets go to the lower
- * protocol number, then the lower port.
+ * protocol number, then the lower port. GLOBAL IN: on a cluster the ports are
+ * chosen once, over every shard, and that list is sent to each shard.
  */
 import { sql, type SqlFragment } from '../store/sql.js';
 import { PORT_KEY_SQL, type RowsSql } from './tables.js';
@@ -12,7 +13,7 @@ import { PORT_KEY_SQL, type RowsSql } from './tables.js';
 export function portsByPacketsSql(rows: RowsSql, measures: SqlFragment, limit: SqlFragment): SqlFragment {
   return sql`SELECT proto, dport AS port, ${measures}
 FROM ${rows.from}
-${rows.where([sql`${PORT_KEY_SQL} IN (SELECT key FROM (
+${rows.where([sql`${PORT_KEY_SQL} GLOBAL IN (SELECT key FROM (
   SELECT ${PORT_KEY_SQL} AS key, sum(packets) AS total
   FROM ${rows.from}
   ${rows.where()}

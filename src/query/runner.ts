@@ -65,6 +65,12 @@ export function queryContext(cfg: Readonly<Config>, store: StoreClient, extra: {
   });
 }
 
+/** The same context without the result cache: for readers that must see every new row (alert evaluation). */
+export function withoutCache(ctx: QueryContext): QueryContext {
+  const { cache: _cache, ...rest } = ctx;
+  return Object.freeze(rest);
+}
+
 /** The settings sent with every query. */
 export function querySettings(limits: QueryLimits): ClickHouseSettings {
   return {

@@ -64,7 +64,7 @@ export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): S
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
-  const chosen = by !== 'packets' ? [] : [sql`(ip_version, src, src6) IN (SELECT ip_version, src, src6 FROM (
+  const chosen = by !== 'packets' ? [] : [sql`(ip_version, src, src6) GLOBAL IN (SELECT ip_version, src, src6 FROM (
   SELECT ip_version, src, src6, sum(packets) AS total
   FROM ${rows.from}
   ${rows.where()}

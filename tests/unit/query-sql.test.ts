@@ -65,7 +65,7 @@ describe('summary SQL', () => {
     expect(q.countries.text).toContain('SELECT * FROM `ds`.`geo_1h`');
     expect(q.countries.text).toContain("AND country != ''");
     // Ports are chosen by packets before their unique-source states are merged.
-    expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport IN (SELECT key FROM (');
+    expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
     expect(q.topPorts.text).toContain('ORDER BY total DESC, key\n  LIMIT 10))');
     expect(q.topPorts.text).toMatch(/ORDER BY packets DESC, proto, port$/);
     // The research share ignores label filters.
@@ -108,7 +108,7 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {} };
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
     expect(q.ports.text).toContain('SELECT * FROM `ds`.`port_1d`');
-    expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport IN (SELECT key FROM (');
+    expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
     expect(q.total.text).toContain('SELECT * FROM `ds`.`total_1d`');
   });
 
