@@ -195,7 +195,10 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
           // Batches queued behind this one can never have their progress saved.
           tracker.fail(e);
         })
-        .finally(() => { inFlight.delete(p); });
+        .finally(() => {
+          inFlight.delete(p);
+          builder.recycle(batch.rows.bytes);
+        });
       inFlight.add(p);
     }
   } finally {

@@ -72,7 +72,14 @@ function storedInSlot(rows: EncodedRows, ranges: readonly StoredRange[], slots: 
   };
 }
 
-const CLUSTER_INSERT_SETTINGS: ClickHouseSettings = Object.freeze({ ...SAME_REPLICA_SETTINGS, insert_distributed_sync: 1 });
+/**
+ * Every insert feeds the raw table and nine materialized views; by default
+ * ClickHouse runs the views one after the other in the inserting thread.
+ * parallel_view_processing runs them on several threads: measured here
+ * (2 cores, 5 M packets) 164 k packets/s without it, 205-211 k with it.
+ */
+const INSERT_SETTINGS: ClickHouseSettings = Object.freeze({ parallel_view_processing: 1 });
+const CLUSTER_INSERT_SETTINGS: ClickHouseSettings = Object.freeze({ ...INSERT_SETTINGS, ...SAME_REPLICA_SETTINGS, insert_distributed_sync: 1 });
 
 export class BatchWriter {
   private readonly insertQuery: string;
@@ -115,7 +122,7 @@ export class BatchWriter {
     const res = await this.store.clickhouse.exec({
       query: this.insertQuery,
       values: Readable.from([rows]),
-      clickhouse_settings: (this.store.cluster ?? null) === null ? undefined : CLUSTER_INSERT_SETTINGS,
+      clickhouse_settings: (this.store.cluster ?? null) === null ? INSERT_SETTINGS : CLUSTER_INSERT_SETTINGS,
     });
     for await (const _chunk of res.stream) {
       // drain the (empty) response so the socket is released

@@ -46,6 +46,9 @@ export interface EncodedRows {
   readonly recordIndexes: Float64Array;
 }
 
+/** Spare batch buffers a builder keeps (one per batch in flight is plenty). */
+const MAX_SPARE_BUFFERS = 8;
+
 /**
  * Encodes packets into one batch's RowBinary rows as they arrive, so the
  * packet objects can be dropped at once: a batch costs its encoded size
@@ -62,12 +65,17 @@ export class RowBatchBuilder {
   private readonly key: [number, number] = [0, 0];
   private readonly sensor: Buffer;
   private ctx: BatchContext;
+  /** Byte size of a fresh buffer (what `expectedRows` rows take). */
+  private readonly capacity: number;
+  /** Buffers of written batches, given back by recycle() for the next batches. */
+  private readonly spare: Buffer[] = [];
 
   constructor(ctx: BatchContext, expectedRows: number) {
     this.ctx = ctx;
     this.sensor = Buffer.from(ctx.sensor, 'utf8');
     const rows = Math.max(16, expectedRows);
-    this.buf = Buffer.allocUnsafe(rows * (FIXED_ROW_BYTES + this.sensor.length + 16));
+    this.capacity = rows * (FIXED_ROW_BYTES + this.sensor.length + 16);
+    this.buf = Buffer.allocUnsafeSlow(this.capacity); // never from Node's shared pool: recycle() reuses the whole ArrayBuffer
     this.starts = new Uint32Array(rows + 1);
     this.indexes = new Float64Array(rows);
   }
@@ -100,19 +108,40 @@ export class RowBatchBuilder {
     this.n++;
   }
 
-  /** The encoded rows (copies sized to fit, so the builder can go on with the next batch). */
+  /**
+   * The encoded rows. The bytes are the builder's own buffer, handed over
+   * without a copy; the builder goes on in a spare buffer (or a new one).
+   */
   finish(): EncodedRows {
     this.starts[this.n] = this.pos;
-    return {
+    const rows: EncodedRows = {
       count: this.n,
-      bytes: Buffer.from(this.buf.subarray(0, this.pos)),
+      bytes: this.buf.subarray(0, this.pos),
       starts: this.starts.slice(0, this.n + 1),
       recordIndexes: this.indexes.slice(0, this.n),
     };
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity);
+    this.pos = 0;
+    this.n = 0;
+    return rows;
+  }
+
+  /**
+   * Gives back the bytes of a batch that nothing reads any more (its insert
+   * has settled), so that later batches are encoded into the same memory.
+   * Batch buffers live for seconds, long enough for V8 to move them to the
+   * old generation, where they would wait for a rare full collection: reusing
+   * them keeps ingest memory at (batches in flight + 1) buffers, however
+   * large the input.
+   */
+  recycle(bytes: Buffer): void {
+    const ab = bytes.buffer;
+    if (bytes.byteOffset !== 0 || ab.byteLength < this.capacity || ab === this.buf.buffer) return;
+    if (this.spare.length < MAX_SPARE_BUFFERS && !this.spare.some((b) => b.buffer === ab)) this.spare.push(Buffer.from(ab));
   }
 
   private grow(need: number): void {
-    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + need));
+    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
     this.buf.copy(b, 0, 0, this.pos);
     this.buf = b;
   }

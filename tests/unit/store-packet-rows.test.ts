@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addressKey } from '../../src/store/address-key.js';
-import { ENCODED_COLUMNS, encodeRows, withoutRecords, type StorablePacket } from '../../src/store/packet-rows.js';
+import { ENCODED_COLUMNS, encodeRows, RowBatchBuilder, withoutRecords, type StorablePacket } from '../../src/store/packet-rows.js';
 import { RAW_COLUMNS } from '../../src/store/raw-columns.js';
 
 function packet(over: Partial<StorablePacket> = {}): StorablePacket {
@@ -58,5 +58,40 @@ describe('RowBinary rows of the raw table', () => {
     expect(Array.from(kept.recordIndexes)).toEqual([0, 2]);
     expect(kept.bytes.equals(Buffer.concat([all.bytes.subarray(all.starts[0], all.starts[1]), all.bytes.subarray(all.starts[2], all.starts[3])]))).toBe(true);
     expect(kept.starts[kept.count]).toBe(kept.bytes.length);
+  });
+});
+
+describe('RowBatchBuilder buffers', () => {
+  const ctx = { sensor: 's', toolRules: 1, batchKeyHi: 1, batchKeyLo: 0 };
+
+  it('encodes the next batches into the buffers of batches given back, never into one still handed out', () => {
+    const b = new RowBatchBuilder(ctx, 4);
+    const fill = (first: number) => { for (let i = 0; i < 3; i++) b.append(packet({ recordIndex: first + i })); return b.finish(); };
+    const one = fill(0);
+    const oneCopy = Buffer.from(one.bytes);
+    const two = fill(3);
+    expect(two.bytes.buffer).not.toBe(one.bytes.buffer);
+    expect(one.bytes.equals(oneCopy)).toBe(true); // the second batch did not touch the first
+    b.recycle(one.bytes);
+    b.recycle(one.bytes); // twice is harmless
+    // The builder is already encoding into the buffer it took when `two` was finished; the one after takes `one`'s.
+    const three = fill(6);
+    expect([one, two].some((r) => r.bytes.buffer === three.bytes.buffer)).toBe(false);
+    const four = fill(9);
+    expect(four.bytes.buffer).toBe(one.bytes.buffer);
+    expect(Array.from(four.recordIndexes)).toEqual([9, 10, 11]);
+    expect(four.bytes.equals(encodeRows([9, 10, 11].map((i) => packet({ recordIndex: i })), ctx).bytes)).toBe(true);
+    const five = fill(12); // no spare left: a fresh buffer
+    expect([one, two, three].some((r) => r.bytes.buffer === five.bytes.buffer)).toBe(false);
+  });
+
+  it('ignores bytes that are not a whole batch buffer of its size', () => {
+    const b = new RowBatchBuilder(ctx, 4);
+    b.append(packet());
+    const rows = b.finish();
+    b.recycle(rows.bytes.subarray(1));
+    b.recycle(Buffer.alloc(8));
+    b.append(packet());
+    expect(b.finish().bytes.buffer).not.toBe(rows.bytes.buffer);
   });
 });
