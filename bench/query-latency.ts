@@ -68,7 +68,7 @@ export interface QueryBenchOptions {
   readonly quick: boolean;
   /** Timed runs per query (default 30, quick 10), after one warm-up run... */
   readonly runs?: number;
-  /** ...unless the timed runs of a query reach this many seconds first (default 12, quick 8; at least 5 runs, quick 3). */
+  /** ...unless the timed runs of a query reach this many seconds first (default 10, quick 8; at least 5 runs, quick 3). */
   readonly budgetSec?: number;
   /** autocannon duration, seconds (default 10, quick 3). */
   readonly apiSeconds?: number;
@@ -262,7 +262,7 @@ async function measureApi(config: ReturnType<typeof loadConfig>, store: ReturnTy
 export async function measureQueries(server: Server, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
   const log = opts.log ?? (() => undefined);
   const runs = opts.runs ?? (opts.quick ? 10 : 30);
-  const budgetMs = (opts.budgetSec ?? (opts.quick ? 8 : 12)) * 1000;
+  const budgetMs = (opts.budgetSec ?? (opts.quick ? 8 : 10)) * 1000;
   const minRuns = opts.quick ? 3 : 5;
   const apiSeconds = opts.apiSeconds ?? (opts.quick ? 3 : 10);
   const connections = opts.connections ?? 10;
