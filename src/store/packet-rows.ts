@@ -55,7 +55,8 @@ const MAX_SPARE_BUFFERS = 8;
  * (about 130 bytes a row), not the packets' objects.
  */
 export class RowBatchBuilder {
-  private buf: Buffer;
+  /** The buffer being filled; null between finish() and the next append (a batch waiting to be sent holds the only one). */
+  private buf: Buffer | null;
   private pos = 0;
   private n = 0;
   private starts: Uint32Array;
@@ -75,7 +76,7 @@ export class RowBatchBuilder {
     this.sensor = Buffer.from(ctx.sensor, 'utf8');
     const rows = Math.max(16, expectedRows);
     this.capacity = rows * (FIXED_ROW_BYTES + this.sensor.length + 16);
-    this.buf = Buffer.allocUnsafeSlow(this.capacity); // never from Node's shared pool: recycle() reuses the whole ArrayBuffer
+    this.buf = null;
     this.starts = new Uint32Array(rows + 1);
     this.indexes = new Float64Array(rows);
   }
@@ -93,6 +94,8 @@ export class RowBatchBuilder {
 
   append(p: StorablePacket): void {
     const need = FIXED_ROW_BYTES + this.sensor.length + 5 + p.label.length * 3 + 16;
+    // Never from Node's shared pool: recycle() reuses the whole ArrayBuffer.
+    this.buf ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity);
     if (this.pos + need > this.buf.length) this.grow(need);
     if (this.n + 1 >= this.starts.length) {
       const s = new Uint32Array(this.starts.length * 2);
@@ -104,23 +107,24 @@ export class RowBatchBuilder {
     }
     this.starts[this.n] = this.pos;
     this.indexes[this.n] = p.recordIndex;
-    this.pos = this.row(this.buf, this.pos, p);
+    this.pos = this.row(this.buf as Buffer, this.pos, p);
     this.n++;
   }
 
   /**
    * The encoded rows. The bytes are the builder's own buffer, handed over
-   * without a copy; the builder goes on in a spare buffer (or a new one).
+   * without a copy; the next append takes a spare buffer (or a new one), so
+   * while a finished batch waits for its turn no second buffer is held.
    */
   finish(): EncodedRows {
     this.starts[this.n] = this.pos;
     const rows: EncodedRows = {
       count: this.n,
-      bytes: this.buf.subarray(0, this.pos),
+      bytes: this.buf === null ? Buffer.alloc(0) : this.buf.subarray(0, this.pos),
       starts: this.starts.slice(0, this.n + 1),
       recordIndexes: this.indexes.slice(0, this.n),
     };
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity);
+    this.buf = null;
     this.pos = 0;
     this.n = 0;
     return rows;
@@ -136,13 +140,14 @@ export class RowBatchBuilder {
    */
   recycle(bytes: Buffer): void {
     const ab = bytes.buffer;
-    if (bytes.byteOffset !== 0 || ab.byteLength < this.capacity || ab === this.buf.buffer) return;
+    if (bytes.byteOffset !== 0 || ab.byteLength < this.capacity || ab === this.buf?.buffer) return;
     if (this.spare.length < MAX_SPARE_BUFFERS && !this.spare.some((b) => b.buffer === ab)) this.spare.push(Buffer.from(ab));
   }
 
   private grow(need: number): void {
-    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
-    this.buf.copy(b, 0, 0, this.pos);
+    const old = this.buf as Buffer;
+    const b = Buffer.allocUnsafeSlow(Math.max(old.length * 2, this.pos + need));
+    old.copy(b, 0, 0, this.pos);
     this.buf = b;
   }
 
