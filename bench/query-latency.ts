@@ -259,7 +259,7 @@ async function measureApi(config: ReturnType<typeof loadConfig>, store: ReturnTy
  * Seeds `db` (dropped and recreated) on `server`, measures the queries and
  * the API, and drops `db` again unless `keep`.
  */
-export async function measureQueries(server: Server, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
+export async function measureQueries(server: Pick<Server, 'url'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
   const log = opts.log ?? (() => undefined);
   const runs = opts.runs ?? (opts.quick ? 10 : 30);
   const budgetMs = (opts.budgetSec ?? (opts.quick ? 8 : 10)) * 1000;
@@ -316,6 +316,6 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.stderr.write('usage: tsx bench/query-latency.ts CLICKHOUSE_URL DATABASE [--quick]\n');
     process.exit(2);
   }
-  const r = await measureQueries({ url } as Server, db, { quick: process.argv.includes('--quick'), seeded: true, log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await measureQueries({ url }, db, { quick: process.argv.includes('--quick'), seeded: true, log: (m) => process.stderr.write(`${m}\n`) });
   process.stdout.write(`${JSON.stringify({ queries: r.queries, api: r.api, apiUncached: r.apiUncached }, null, 2)}\n`);
 }

@@ -25,7 +25,7 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { observe, runQuery, type QueryContext } from './runner.js';
 import { describePort, protoName, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { portsByPacketsSql } from './ranked-ports.js';
+import { portsByPacketsSql } from './ranked-by-packets.js';
 import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './tables.js';
 import { iso } from './time-range.js';
 

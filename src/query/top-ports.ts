@@ -12,7 +12,7 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { portsByPacketsSql } from './ranked-ports.js';
+import { portsByPacketsSql } from './ranked-by-packets.js';
 import { bytesSql, destinationsSql, headlineFamily, rowsSql, sourcesSql } from './tables.js';
 import { iso } from './time-range.js';
 
@@ -29,7 +29,7 @@ export function planTopPorts(input: TopPortsInput, now: number, minuteDays: numb
   return planQuery(input, now, minuteDays, ['port', 'source']);
 }
 
-/** Ranked by packets (the default), see ranked-ports.ts; ranked by sources, every port's states are merged. */
+/** Ranked by packets (the default), see ranked-by-packets.ts; ranked by sources, every port's states are merged. */
 export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment; total: SqlFragment } {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_PORTS_LIMIT, 32);

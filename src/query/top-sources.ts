@@ -11,6 +11,7 @@ import { filtersJson } from './filters.js';
 import type { Grain } from './grain.js';
 import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
+import { topByPacketsCondition } from './ranked-by-packets.js';
 import { sourceText } from './source-address.js';
 import { destinationsSql, rowsSql } from './tables.js';
 import { iso } from './time-range.js';
@@ -58,19 +59,13 @@ const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
 /**
  * Ranked by packets (the default), the sources are chosen first from their
  * packet counts, and the costlier measures (unique ports, destination states)
- * are computed for those sources only.
+ * are computed for those sources only (see ranked-by-packets.ts).
  */
 export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): SqlFragment {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
-  const chosen = by !== 'packets' ? [] : [sql`(ip_version, src, src6) GLOBAL IN (SELECT ip_version, src, src6 FROM (
-  SELECT ip_version, src, src6, sum(packets) AS total
-  FROM ${rows.from}
-  ${rows.where()}
-  GROUP BY ip_version, src, src6
-  ORDER BY total DESC, ip_version, src, src6
-  LIMIT ${limit}))`];
+  const chosen = by !== 'packets' ? [] : [topByPacketsCondition(rows, sql`(ip_version, src, src6)`, limit)];
   return sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
 FROM ${rows.from}
 ${rows.where(chosen)}

@@ -124,6 +124,14 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     expect(rank.text).not.toContain('dport = 23');
   });
 
+  it('top sources by packets choose their sources by packets before merging states', () => {
+    const input = { range: { from: NOW - 7 * D, to: NOW }, filters: {} };
+    const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
+    expect(text).toContain('SELECT * FROM `ds`.`source_1d`');
+    expect(text).toContain('(ip_version, src, src6) GLOBAL IN (SELECT key FROM (\n  SELECT (ip_version, src, src6) AS key, sum(packets) AS total');
+    expect(text).toContain('ORDER BY total DESC, key\n  LIMIT 20))');
+  });
+
   it('top sources read source rollups; aliases never shadow columns', () => {
     const input = { range: { from: NOW - D, to: NOW }, filters: parseFilters({ port: 23, proto: 'tcp', country: 'CN' }), by: 'ports' as const };
     const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
