@@ -8,7 +8,7 @@
  *   hour rollups    port_1h, geo_1h      `hourDays` days (60)
  *   minute rollups  port_1m              `minuteDays` days (14)
  *   source rollups  source_1h, source_1d `sourceDays` days (8)
- *   total rollups   total_1h, total_1d   merged from port_1h and port_1d (as migration 0006 does)
+ *   total rollups   total_1h, total_1d   merged from port_1h and port_1d by migration 0006's backfill
  *
  * The source rollups cover the last days only: each row's destinations state
  * takes up to 8 bytes per distinct destination (until uniqCombined switches to
@@ -56,6 +56,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
+import { loadMigrations } from '../src/store/migrate.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}bin/darkscope.js`;
@@ -388,12 +389,10 @@ export async function seedRollups(url: string, db: string, s: SeedSize, opts: { 
     log(`seed: ${s.minuteDays} days of minute rollups (${elapsed()})`);
 
     await seed.run(`DROP TABLE ${seed.table('seed_dest_lib')}`);
-    // The total rollups, merged from the port rollups as migration 0006 does for existing history.
-    for (const g of ['1h', '1d']) {
-      await seed.run(`INSERT INTO ${seed.table(`total_${g}`)} (sensor, t, packets, bytes, sources, destinations)
-SELECT sensor, t, sum(packets), sum(bytes), uniqCombinedMergeState(${precision})(sources), uniqCombinedMergeState(${precision})(destinations)
-FROM ${seed.table(`port_${g}`)} GROUP BY sensor, t`);
-    }
+    // The total rollups, merged from the port rollups by migration 0006's own
+    // backfill statements (they run while the totals are empty, as here).
+    const m0006 = (await loadMigrations(db)).find((m) => m.version === 6);
+    for (const statement of m0006?.statements.filter((x) => x.startsWith('INSERT INTO')) ?? []) await seed.run(statement);
     log(`seed: total rollups (${elapsed()})`);
     await seed.run(`INSERT INTO ${seed.table('sensors')} (sensor, darknets, darknet_size, updated_at)
 VALUES ('${SEED_SENSOR}', ['${SEED_DARKNET}'], 65536, toDateTime(${now}, 'UTC'))`);
