@@ -194,7 +194,7 @@ export async function checkCluster(store: StoreClient, options: CheckOptions = {
     else if (n.missingTables.length > 0) problems.push(`${where} lacks ${n.missingTables.join(', ')}`);
     for (const s of n.replicas) {
       if (s.readonly) problems.push(`${where}: ${s.table} is read-only${s.sessionExpired ? ' (ZooKeeper session expired)' : ''}`);
-      if (s.absoluteDelay > maxDelay) problems.push(`${where}: ${s.table} is ${s.absoluteDelay} s behind its other replicas`);
+      if (s.absoluteDelay > maxDelay) problems.push(`${where}: ${s.table} ${delayText(s.absoluteDelay, now)}`);
     }
     const down = n.replicas.filter((s) => s.activeReplicas < s.totalReplicas);
     if (down.length > 0) {
@@ -208,6 +208,18 @@ export async function checkCluster(store: StoreClient, options: CheckOptions = {
     if (t.ageSec > grace) problems.push(`DDL task ${t.name} finished on ${t.finished} of ${t.hosts} hosts after ${t.ageSec} s: ${t.query}`);
   }
   return { cluster, database: store.database, shards: topology.shards, expectedTables: expected, nodes, ddl, problems };
+}
+
+/**
+ * A replica that has not read its replication log since its server started
+ * reports the current time as its delay (ClickHouse knows nothing better):
+ * say so instead of quoting decades, since it usually means a restart moments
+ * ago that the next check will no longer see.
+ */
+function delayText(delaySec: number, now: number): string {
+  return delaySec >= now - 86_400
+    ? 'has not read its replication log since its server started (just restarted? check again in a few seconds)'
+    : `is ${delaySec} s behind its other replicas`;
 }
 
 /** Throws BAD_CONFIG for a check that cannot run at all (not cluster mode). */
