@@ -148,10 +148,17 @@ export function filterConditions(f: QueryFilters): SqlFragment[] {
   if (f.port !== undefined) out.push(sql`dport = ${sqlUInt(f.port, 16)}`);
   if (f.class !== undefined) out.push(sql`class = ${sqlString(f.class)}`);
   if (f.tool !== undefined) out.push(sql`tool = ${sqlString(f.tool)}`);
-  if (f.label !== undefined) out.push(sql`label = ${sqlString(f.label)}`);
-  if (f.excludeLabels !== undefined && f.excludeLabels.length > 0) out.push(sql`label NOT IN (${sqlList(f.excludeLabels, sqlString)})`);
+  out.push(...labelConditions(f));
   if (f.country !== undefined) out.push(sql`country = ${sqlString(f.country)}`);
   if (f.asn !== undefined) out.push(sql`asn = ${sqlUInt(f.asn, 32)}`);
+  return out;
+}
+
+/** The conditions of the label filters alone (part of filterConditions). */
+export function labelConditions(f: QueryFilters): SqlFragment[] {
+  const out: SqlFragment[] = [];
+  if (f.label !== undefined) out.push(sql`label = ${sqlString(f.label)}`);
+  if (f.excludeLabels !== undefined && f.excludeLabels.length > 0) out.push(sql`label NOT IN (${sqlList(f.excludeLabels, sqlString)})`);
   return out;
 }
 

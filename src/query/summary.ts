@@ -17,9 +17,9 @@
  */
 import { col } from '../store/row-decoders.js';
 import { loadSensors } from '../store/sensors.js';
-import { sql, sqlString, sqlUInt, type SqlFragment } from '../store/sql.js';
+import { sql, sqlJoin, sqlString, sqlUInt, type SqlFragment } from '../store/sql.js';
 import { stringArray } from './decoders.js';
-import { filtersJson, TRAFFIC_CLASSES, withoutLabelFilters, type TrafficClass } from './filters.js';
+import { filtersJson, labelConditions, TRAFFIC_CLASSES, withoutLabelFilters, type TrafficClass } from './filters.js';
 import type { Grain } from './grain.js';
 import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { observe, runQuery, type QueryContext } from './runner.js';
@@ -56,10 +56,14 @@ export function planSummary(input: SummaryInput, now: number, minuteDays: number
 
 export interface SummaryQueries {
   readonly totals: SqlFragment;
-  readonly classes: SqlFragment;
-  readonly protocols: SqlFragment;
+  /**
+   * Packets by class and protocol, in one pass over the rows without the
+   * label filters: `kept` (what the label filters keep), `total` and
+   * `research` (for the research share). No column is aliased `packets`:
+   * ClickHouse would read the alias inside the other sums.
+   */
+  readonly mix: SqlFragment;
   readonly topPorts: SqlFragment;
-  readonly research: SqlFragment;
   readonly countries: SqlFragment;
 }
 
@@ -67,6 +71,7 @@ export function summarySql(db: Tables, plan: SummaryPlan, input: SummaryInput): 
   const { family, grain, range } = plan;
   const f = input.filters;
   const rows = rowsSql(db, family, grain, range, f);
+  const kept = labelConditions(f);
   const headline = headlineFamily(family, grain, f);
   const totals = rowsSql(db, headline, grain, range, f);
   const research = rowsSql(db, plan.researchFamily, grain, range, withoutLabelFilters(f));
@@ -78,20 +83,12 @@ export function summarySql(db: Tables, plan: SummaryPlan, input: SummaryInput): 
   ${destinationsSql(headline)} AS destinations, groupUniqArray(sensor) AS sensors
 FROM ${totals.from}
 ${totals.where()}`,
-    classes: sql`SELECT class, sum(packets) AS packets
-FROM ${rows.from}
-${rows.where()}
-GROUP BY class
-ORDER BY packets DESC, class`,
-    protocols: sql`SELECT proto, sum(packets) AS packets
-FROM ${rows.from}
-${rows.where()}
-GROUP BY proto
-ORDER BY packets DESC, proto`,
-    topPorts: portsByPacketsSql(rows, sql`sum(packets) AS packets, ${sourcesSql(family)} AS sources`, sqlUInt(topPorts, 32)),
-    research: sql`SELECT sum(packets) AS total, sumIf(packets, label = ${sqlString(RESEARCH_LABEL)}) AS research
+    mix: sql`SELECT class, proto, ${kept.length === 0 ? sql`sum(packets)` : sql`sumIf(packets, ${sqlJoin(kept, sql` AND `)})`} AS kept,
+  sum(packets) AS total, sumIf(packets, label = ${sqlString(RESEARCH_LABEL)}) AS research
 FROM ${research.from}
-${research.where()}`,
+${research.where()}
+GROUP BY class, proto`,
+    topPorts: portsByPacketsSql(rows, sql`sum(packets) AS packets, ${sourcesSql(family)} AS sources`, sqlUInt(topPorts, 32)),
     countries: sql`SELECT country, ${sourcesSql(plan.geoFamily)} AS sources, sum(packets) AS packets
 FROM ${geo.from}
 ${geo.where()}
@@ -135,12 +132,10 @@ const count = col.uint64AsNumber;
 export async function summary(ctx: QueryContext, input: SummaryInput): Promise<SummaryResult> {
   const plan = planSummary(input, ctx.now(), ctx.minuteDays);
   const q = summarySql(ctx.store, plan, input);
-  const [totalsRows, classRows, protoRows, portRows, researchRows, countryRows, sensors] = await Promise.all([
+  const [totalsRows, mixRows, portRows, countryRows, sensors] = await Promise.all([
     runQuery(ctx, 'summary.totals', q.totals, { packets: count, bytes: count, sources: count, destinations: count, sensors: stringArray }),
-    runQuery(ctx, 'summary.classes', q.classes, { class: col.string, packets: count }),
-    runQuery(ctx, 'summary.protocols', q.protocols, { proto: col.number, packets: count }),
+    runQuery(ctx, 'summary.mix', q.mix, { class: col.string, proto: col.number, kept: count, total: count, research: count }),
     runQuery(ctx, 'summary.top_ports', q.topPorts, { proto: col.number, port: col.number, packets: count, sources: count }),
-    runQuery(ctx, 'summary.research', q.research, { total: count, research: count }),
     runQuery(ctx, 'summary.countries', q.countries, { country: col.string, sources: count, packets: count }),
     observe(ctx, 'summary.sensors', () => loadSensors(ctx.store)),
   ]);
@@ -149,13 +144,14 @@ export async function summary(ctx: QueryContext, input: SummaryInput): Promise<S
   const seen = [...t.sensors].sort();
   const sizes = seen.map((s) => sensors.find((x) => x.sensor === s)?.darknetSize ?? 0);
   const size = seen.length > 0 && sizes.every((n) => n > 0) ? sizes.reduce((a, b) => a + b, 0) : null;
-  const byClass = new Map(classRows.map((r) => [r.class, r.packets]));
+  const byClass = keptBy(mixRows, (r) => r.class);
+  const byProto = keptBy(mixRows.filter((r) => r.kept > 0), (r) => r.proto);
   const ports: PortShare[] = portRows.map((r, i) => ({
     rank: i + 1, proto: r.proto, port: r.port, ...describePort(r.proto, r.port),
     packets: r.packets, share: ratio(r.packets, total), sources: r.sources,
   }));
   const topShare = ratio(ports.reduce((a, p) => a + p.packets, 0), total);
-  const research = researchRows[0] ?? { total: 0, research: 0 };
+  const research = mixRows.reduce((a, r) => ({ total: a.total + r.total, research: a.research + r.research }), { total: 0, research: 0 });
   return {
     range: { from: iso(plan.range.from), to: iso(plan.range.to) },
     grain: plan.grain,
@@ -164,8 +160,16 @@ export async function summary(ctx: QueryContext, input: SummaryInput): Promise<S
     darknet: { sensors: seen, size, packetsPerAddress: size === null ? null : total / size },
     research: { label: RESEARCH_LABEL, packets: research.research, share: ratio(research.research, research.total) },
     classes: TRAFFIC_CLASSES.map((c) => ({ class: c, packets: byClass.get(c) ?? 0, share: ratio(byClass.get(c) ?? 0, total) })),
-    protocols: protoRows.map((r) => ({ proto: r.proto, name: protoName(r.proto), packets: r.packets, share: ratio(r.packets, total) })),
+    protocols: [...byProto].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .map(([proto, packets]) => ({ proto, name: protoName(proto), packets, share: ratio(packets, total) })),
     topPorts: { ports, share: topShare, otherShare: total > 0 ? 1 - topShare : 0 },
     topCountries: countryRows.map((r, i) => ({ rank: i + 1, country: r.country, sources: r.sources, packets: r.packets, share: ratio(r.packets, total) })),
   };
+}
+
+/** Kept packets summed by `key` over the rows. */
+function keptBy<R extends { readonly kept: number }, K>(rows: readonly R[], key: (r: R) => K): Map<K, number> {
+  const out = new Map<K, number>();
+  for (const r of rows) out.set(key(r), (out.get(key(r)) ?? 0) + r.kept);
+  return out;
 }

@@ -68,9 +68,12 @@ describe('summary SQL', () => {
     expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
     expect(q.topPorts.text).toContain('ORDER BY total DESC, key\n  LIMIT 10))');
     expect(q.topPorts.text).toMatch(/ORDER BY packets DESC, proto, port$/);
-    // The research share ignores label filters.
-    expect(q.research.text).toContain("sumIf(packets, label = 'research') AS research");
-    expect(q.research.text).not.toContain('NOT IN');
+    // Classes, protocols and the research share in one pass over the rows without the label
+    // filters: the research share ignores them, the class and protocol packets apply them.
+    expect(q.mix.text).toContain("SELECT class, proto, sumIf(packets, label NOT IN ('research')) AS kept,");
+    expect(q.mix.text).toContain("sum(packets) AS total, sumIf(packets, label = 'research') AS research");
+    expect(q.mix.text).not.toContain('AND label NOT IN');
+    expect(q.mix.text).toMatch(/GROUP BY class, proto$/);
   });
 
   it('reads the headline totals from the total rollups when no filter but a sensor is set', () => {
@@ -79,7 +82,8 @@ describe('summary SQL', () => {
     expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1d`');
     expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1h`');
     expect(q.totals.text).toContain("sensor = 'tokyo'");
-    expect(q.classes.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.mix.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.mix.text).toContain('SELECT class, proto, sum(packets) AS kept,');
   });
 
   it('switches to source rollups for country filters, counting source keys', () => {
