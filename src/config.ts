@@ -3,6 +3,7 @@
  * overrides, validated with exact messages, frozen, and passed down. Nothing
  * else reads process.env.
  */
+import { isIP } from 'node:net';
 import { DarkscopeError } from './errors.js';
 
 export interface Config {
@@ -61,6 +62,11 @@ export interface Config {
     readonly maxRangeDays: number;
     /** Requests per minute per client address on /api/v1; 0 = no rate limit. */
     readonly rateLimitPerMinute: number;
+    /**
+     * Reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs or
+     * loopback / linklocal / uniquelocal); empty = the peer address is the client.
+     */
+    readonly trustProxy: readonly string[];
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Managed local ClickHouse: data directory and server binary. */
@@ -92,6 +98,7 @@ export interface ConfigOverrides {
   port?: string | number;
   queryTimeoutSec?: string | number;
   queryCacheSec?: string | number;
+  trustProxy?: string[];
 }
 
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
@@ -138,6 +145,18 @@ const HOST = /^[A-Za-z0-9_.:[\]-]{1,253}$/;
 export const MIN_API_TOKEN_LENGTH = 16;
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Address groups a trusted proxy may be named by (as proxy-addr, which fastify uses, knows them). */
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'] as const;
+
+function isProxySpec(entry: string): boolean {
+  if ((PROXY_KEYWORDS as readonly string[]).includes(entry)) return true;
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry);
+  if (m === null) return false;
+  const family = isIP(m[1] as string);
+  if (family === 0) return false;
+  return m[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128);
+}
+
 export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> {
   // An empty variable counts as unset (e.g. DARKSCOPE_CLICKHOUSE_URL= in a compose file).
   const explicitUrl = o.clickhouseUrl ?? (nonEmpty(env.DARKSCOPE_CLICKHOUSE_URL) ? env.DARKSCOPE_CLICKHOUSE_URL : null) ?? null;
@@ -182,6 +201,13 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
     if (t.length < MIN_API_TOKEN_LENGTH) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} has ${t.length} characters, fewer than min allowed ${MIN_API_TOKEN_LENGTH}`);
     if (!/^[\x21-\x7e]+$/.test(t)) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} must be printable ASCII without spaces`);
   });
+  const trustProxy = list(o.trustProxy, env, 'DARKSCOPE_API_TRUST_PROXY');
+  for (const entry of trustProxy) {
+    if (!isProxySpec(entry)) {
+      const source = o.trustProxy !== undefined ? '--trust-proxy' : '"DARKSCOPE_API_TRUST_PROXY"';
+      throw bad(`${source} entry "${entry}" is not an address, a CIDR (e.g. 10.0.0.0/8) or one of ${PROXY_KEYWORDS.join(', ')}`);
+    }
+  }
   const home = env.DARKSCOPE_HOME ?? `${env.HOME ?? '.'}/.local/share/darkscope`;
   const cfg: Config = {
     clickhouse: {
@@ -221,6 +247,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       tokens,
       maxRangeDays: int(undefined, env, { flag: 'api-max-range-days', env: 'DARKSCOPE_API_MAX_RANGE_DAYS' }, 400, 1, 36_500),
       rateLimitPerMinute: int(undefined, env, { flag: 'api-rate-limit', env: 'DARKSCOPE_API_RATE_LIMIT' }, 600, 0, 1_000_000),
+      trustProxy,
     },
     logLevel,
     home,

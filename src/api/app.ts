@@ -68,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
     logController: new LogController({ disableRequestLogging: true }),
     // Shutdown answers with darkscope's own 503 body (hook below) instead of fastify's.
     return503OnClosing: false,
+    // request.ip (logs, rate limit) is the peer address unless the peer is a trusted proxy.
+    trustProxy: config.api.trustProxy.length > 0 ? [...config.api.trustProxy] : false,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },

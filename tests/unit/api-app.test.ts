@@ -198,6 +198,23 @@ describe('rate limiting', () => {
     expect((await a.inject({ url: '/api/v1/ports/top', remoteAddress: '127.0.0.9' })).statusCode).toBe(200);
     for (let i = 0; i < 5; i++) expect((await a.inject({ url: '/healthz/live' })).statusCode).toBe(200);
   });
+
+  it('counts clients behind a trusted proxy by X-Forwarded-For, and ignores that header from anyone else', async () => {
+    const fwd = (client: string, peer = '10.1.2.3') => ({ url: '/api/v1/ports/top', remoteAddress: peer, headers: { 'x-forwarded-for': client } });
+    const behind = await make(fakeStore(), { DARKSCOPE_API_RATE_LIMIT: '2', DARKSCOPE_API_TRUST_PROXY: '10.0.0.0/8' });
+    for (let i = 0; i < 2; i++) expect((await behind.inject(fwd('198.51.100.1'))).statusCode).toBe(200);
+    expect((await behind.inject(fwd('198.51.100.1'))).statusCode).toBe(429);
+    // Another client through the same proxy has its own budget.
+    expect((await behind.inject(fwd('198.51.100.2'))).statusCode).toBe(200);
+    // A peer outside the trusted range cannot pick its own identity with the header.
+    for (let i = 0; i < 2; i++) expect((await behind.inject(fwd(`203.0.113.${i}`, '192.0.2.50'))).statusCode).toBe(200);
+    expect((await behind.inject(fwd('203.0.113.99', '192.0.2.50'))).statusCode).toBe(429);
+    await behind.close();
+
+    const direct = await make(fakeStore(), { DARKSCOPE_API_RATE_LIMIT: '2' });
+    for (let i = 0; i < 2; i++) expect((await direct.inject(fwd(`198.51.100.${i}`))).statusCode).toBe(200);
+    expect((await direct.inject(fwd('198.51.100.77'))).statusCode).toBe(429);
+  });
 });
 
 describe('health', () => {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 describe('API and query settings', () => {
   it('defaults', () => {
     const c = loadConfig({});
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], maxRangeDays: 400, rateLimitPerMinute: 600 });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], maxRangeDays: 400, rateLimitPerMinute: 600, trustProxy: [] });
     expect(c.query).toEqual({ timeoutSec: 10, maxResultRows: 1_000_000, maxMemoryBytes: 4_000_000_000, cacheSec: 10 });
     expect(Object.isFrozen(c.api.tokens)).toBe(true);
   });
@@ -16,8 +16,13 @@ describe('API and query settings', () => {
     const c = loadConfig({
       DARKSCOPE_API_HOST: '0.0.0.0', DARKSCOPE_API_PORT: '9000', DARKSCOPE_API_TOKENS: ' aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbbbb ',
       DARKSCOPE_API_MAX_RANGE_DAYS: '31', DARKSCOPE_API_RATE_LIMIT: '0', DARKSCOPE_QUERY_TIMEOUT_SEC: '30',
-    }, { host: '::', port: '0' });
-    expect(c.api).toEqual({ host: '::', port: 0, tokens: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'], maxRangeDays: 31, rateLimitPerMinute: 0 });
+      DARKSCOPE_API_TRUST_PROXY: 'loopback',
+    }, { host: '::', port: '0', trustProxy: ['10.0.0.0/8', 'fd00::/8', '::1'] });
+    expect(c.api).toEqual({
+      host: '::', port: 0, tokens: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'], maxRangeDays: 31, rateLimitPerMinute: 0,
+      trustProxy: ['10.0.0.0/8', 'fd00::/8', '::1'],
+    });
+    expect(loadConfig({ DARKSCOPE_API_TRUST_PROXY: ' 127.0.0.1, uniquelocal ' }).api.trustProxy).toEqual(['127.0.0.1', 'uniquelocal']);
     expect(c.query.timeoutSec).toBe(30);
     expect(loadConfig({ DARKSCOPE_QUERY_CACHE_SEC: '60' }, { queryCacheSec: '0' }).query.cacheSec).toBe(0);
   });
@@ -37,6 +42,10 @@ describe('API and query settings', () => {
     expect(msg({ DARKSCOPE_QUERY_CACHE_SEC: '3601' })).toBe('"DARKSCOPE_QUERY_CACHE_SEC" value 3601 is more than max allowed 3600');
     expect(msg({ DARKSCOPE_API_MAX_RANGE_DAYS: '0' })).toBe('"DARKSCOPE_API_MAX_RANGE_DAYS" value 0 is less than min allowed 1');
     expect(msg({ DARKSCOPE_API_RATE_LIMIT: '-1' })).toBe('"DARKSCOPE_API_RATE_LIMIT" value -1 is less than min allowed 0');
+    expect(msg({ DARKSCOPE_API_TRUST_PROXY: '10.0.0.0/33' }))
+      .toBe('"DARKSCOPE_API_TRUST_PROXY" entry "10.0.0.0/33" is not an address, a CIDR (e.g. 10.0.0.0/8) or one of loopback, linklocal, uniquelocal');
+    expect(msg({}, { trustProxy: ['true'] })).toBe('--trust-proxy entry "true" is not an address, a CIDR (e.g. 10.0.0.0/8) or one of loopback, linklocal, uniquelocal');
+    expect(msg({}, { trustProxy: ['nginx.local'] })).toMatch(/^--trust-proxy entry "nginx.local" is not an address/);
     expect(msg({ DARKSCOPE_QUERY_MAX_MEMORY_BYTES: '1000' })).toBe('"DARKSCOPE_QUERY_MAX_MEMORY_BYTES" value 1000 is less than min allowed 10000000');
     expect(msg({ DARKSCOPE_API_TOKENS: 'aaaaaaaaaaaaaaaa,short-secret' })).toBe('"DARKSCOPE_API_TOKENS" token #2 has 12 characters, fewer than min allowed 16');
     expect(msg({ DARKSCOPE_API_TOKENS: 'aaaaaaaa aaaaaaaaaa' })).toBe('"DARKSCOPE_API_TOKENS" token #1 must be printable ASCII without spaces');

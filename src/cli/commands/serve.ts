@@ -35,7 +35,7 @@ function processSignal(): { promise: Promise<string>; dispose: () => void } {
 }
 
 export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
-  const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined, queryCacheSec: o.queryCacheSec as string | undefined });
+  const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined, queryCacheSec: o.queryCacheSec as string | undefined, trustProxy: o.trustProxy as string[] | undefined });
   const logger = createLogger(cfg.logLevel, ctx.stderr);
   // A bad alerts file fails before anything connects.
   const alerts = typeof o.alerts === 'string' ? await loadAlertsFile(o.alerts, ctx.env) : undefined;
@@ -77,6 +77,7 @@ export function serveCommand(ctx: CliContext, setExit: (code: number) => void): 
     .option('--port <port>', 'TCP port (env DARKSCOPE_API_PORT; default 8080; 0 = any free port)')
     .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)')
     .option('--query-cache-sec <n>', 'reuse the result of an identical query for this many seconds, so answers may be that old (env DARKSCOPE_QUERY_CACHE_SEC; default 10; 0 = off)')
+    .option('--trust-proxy <list>', 'comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, for rate limits and logs (env DARKSCOPE_API_TRUST_PROXY; also loopback, linklocal, uniquelocal; default none)', (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .option('--alerts <file>', 'evaluate the spike and new-port rules of this alerts.yaml on a schedule and notify its targets (see examples/alerts.yaml)');
   addStoreOptions(cmd);
   return cmd
@@ -89,6 +90,7 @@ per minute per client on /api/v1, default 600, 0 = off), DARKSCOPE_API_MAX_RANGE
 Examples:
   darkscope serve
   darkscope serve --host 0.0.0.0 --port 8080
+  darkscope serve --host 0.0.0.0 --trust-proxy 10.0.0.0/8    # behind a reverse proxy in 10/8
   darkscope serve --alerts alerts.yaml
   curl 'http://127.0.0.1:8080/api/v1/ports/top?from=-24h&limit=10'`)
     .action(async (o: Record<string, unknown>) => {
