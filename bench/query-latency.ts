@@ -34,7 +34,8 @@ import { summary } from '../src/query/summary.js';
 import { topPorts } from '../src/query/top-ports.js';
 import { topSources } from '../src/query/top-sources.js';
 import { createStoreClient } from '../src/store/client.js';
-import { sql, sqlIdent } from '../src/store/sql.js';
+import { col } from '../src/store/row-decoders.js';
+import { sql, sqlIdent, sqlString } from '../src/store/sql.js';
 import type { Server } from './ingest-compare.js';
 import { FULL_SEED, QUICK_SEED, seedRollups, type SeedResult } from './seed-rollups.js';
 
@@ -123,6 +124,8 @@ export interface QueryFigures {
   /** null when the database was seeded before (QueryBenchOptions.seeded). */
   readonly seed: SeedResult | null;
   readonly settings: { readonly rateLimit: 'off'; readonly queryTimeoutSec: number };
+  /** Seconds spent waiting for the seeded tables' background merges to finish, and whether they did within SETTLE_LIMIT_SEC. */
+  readonly settle: { readonly seconds: number; readonly settled: boolean };
   /** 1-minute load average before the measurements and after (the machine is shared). */
   readonly loadAvg: { readonly before: number; readonly after: number };
   /** Direct calls of the query layer, result cache off: every run queries ClickHouse. */
@@ -259,6 +262,26 @@ async function measureApi(config: ReturnType<typeof loadConfig>, store: ReturnTy
  * Seeds `db` (dropped and recreated) on `server`, measures the queries and
  * the API, and drops `db` again unless `keep`.
  */
+/** Longest wait for background merges before measuring. */
+const SETTLE_LIMIT_SEC = 120;
+
+/**
+ * Waits until the server runs no merge in `db`: a freshly seeded database
+ * merges its parts for a while, and queries timed during that measure the
+ * merges as much as themselves. A database in use has long settled its
+ * older partitions, which is what a 30-day query reads.
+ */
+async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: string): Promise<{ seconds: number; settled: boolean }> {
+  const started = performance.now();
+  for (;;) {
+    const [row] = await store.query(sql`SELECT count() AS n FROM system.merges WHERE database = ${sqlString(db)}`, { n: col.uint64AsNumber });
+    const seconds = (performance.now() - started) / 1000;
+    if ((row?.n ?? 0) === 0) return { seconds, settled: true };
+    if (seconds >= SETTLE_LIMIT_SEC) return { seconds, settled: false };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 export async function measureQueries(server: Pick<Server, 'url'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
   const log = opts.log ?? (() => undefined);
   const runs = opts.runs ?? (opts.quick ? 10 : 30);
@@ -283,8 +306,10 @@ export async function measureQueries(server: Pick<Server, 'url'>, db: string, op
     database: cfg.clickhouse.database,
     requestTimeoutMs: (QUERY_TIMEOUT_SEC + 30) * 1000,
   });
-  const before = loadavg()[0];
   try {
+    const settle = await waitForMerges(store, db);
+    log(`query: ${settle.settled ? `merges settled after ${settle.seconds.toFixed(0)} s` : `merges still running after ${SETTLE_LIMIT_SEC} s; measuring anyway`}`);
+    const before = loadavg()[0];
     const ctx = queryContext(cfg, store);
     const queries: LatencyFigures[] = [];
     for (const c of cases(ctx)) {
@@ -300,7 +325,7 @@ export async function measureQueries(server: Pick<Server, 'url'>, db: string, op
     };
     const api = await apiRun(loadConfig(env));
     const apiUncached = await apiRun(cfg);
-    return { seed, settings: { rateLimit: 'off', queryTimeoutSec: QUERY_TIMEOUT_SEC }, loadAvg: { before, after: loadavg()[0] }, queries, api, apiUncached };
+    return { seed, settings: { rateLimit: 'off', queryTimeoutSec: QUERY_TIMEOUT_SEC }, settle, loadAvg: { before, after: loadavg()[0] }, queries, api, apiUncached };
   } finally {
     if (opts.keep !== true && opts.seeded !== true) {
       await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => undefined);

@@ -153,7 +153,8 @@ async function main(): Promise<void> {
       if (seed === null) throw new Error('the query part seeds its own database');
       const sz = seed.size;
       const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
-      lines.push(`query (timed runs after a warm-up; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
+      const settled = q.settle.settled ? `merges settled in ${fmt(q.settle.seconds)} s` : `merges still running after ${fmt(q.settle.seconds)} s`;
+      lines.push(`query (timed runs after a warm-up; ${settled}; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
         `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(seed.seconds)} s ` +
         `(port_1h ${m(seed.rows.port_1h)} rows, port_1d ${m(seed.rows.port_1d)}, source_1h ${m(seed.rows.source_1h)}); ` +
         `a day: ${m(seed.lastDay.packets)} packets, ${fmt(seed.lastDay.ports)} ports, ${fmt(seed.lastDay.sources)} sources`);
