@@ -42,7 +42,7 @@ export interface SummaryInput extends RangeQuery {
 export interface SummaryPlan extends Plan {
   /** Family read for the top countries. */
   readonly geoFamily: Family;
-  /** Family read for the research share (the label filters are dropped). */
+  /** Family read for the class, protocol and research figures (the label filters are dropped, see SummaryQueries.mix). */
   readonly researchFamily: Family;
 }
 
