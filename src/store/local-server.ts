@@ -297,23 +297,44 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function tail(path: string, lines: number): Promise<string> {
+/** A numbered stack frame of a ClickHouse exception ("12. /lib/.../libc.so.6(+0x1098ec) [0x...]"). */
+const STACK_FRAME = /^\s*\d+\.\s/;
+
+/** The last `lines` lines of `path` from byte `from` on, without blank lines and stack frames. */
+async function tail(path: string, lines: number, from: number): Promise<string> {
+  let text: string;
   try {
-    const text = await readFile(path, 'utf8');
-    return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+    text = (await readFile(path)).subarray(from).toString('utf8');
   } catch {
     return '';
   }
+  return text.split('\n').filter((l) => l.trim() !== '' && !STACK_FRAME.test(l)).slice(-lines).join('\n');
 }
 
-/** The last lines of the server's stderr and error log, for error messages. */
-export async function logTail(dataDir: string, lines = 15): Promise<string> {
+const LOG_FILES = ['stderr.log', 'server.err.log'] as const;
+/** Where each log file ended before a start: what comes after is that start's. */
+export type LogOffsets = Partial<Record<(typeof LOG_FILES)[number], number>>;
+
+/**
+ * The last lines of the server's stderr and error log, for error messages.
+ * The error log is appended to by every run: `from` gives its size before
+ * this run, so a failed start is never explained by an earlier run's errors.
+ */
+export async function logTail(dataDir: string, lines = 15, from: LogOffsets = {}): Promise<string> {
   const parts: string[] = [];
-  for (const f of ['stderr.log', 'server.err.log']) {
-    const t = await tail(join(dataDir, 'log', f), lines);
+  for (const f of LOG_FILES) {
+    const t = await tail(join(dataDir, 'log', f), lines, from[f] ?? 0);
     if (t !== '') parts.push(`--- log/${f}\n${t}`);
   }
   return parts.length > 0 ? parts.join('\n') : '(the server wrote no log)';
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -486,7 +507,8 @@ async function startOnce(dataDir: string, binary: ClickHouseBinary, options: Sta
   const configPath = join(dataDir, 'config.xml');
   await writeFile(configPath, renderServerConfig({ dir: dataDir, displayName, httpPort, tcpPort, interserverPort, timezone, cluster: options.cluster }));
   await writeFile(join(dataDir, 'users.xml'), renderUsersConfig());
-  // Truncate the previous run's stderr so the tail in an error message is this run's.
+  // Truncate the previous run's stderr and note where the error log ends, so the tail in an error message is this run's.
+  const logFrom: LogOffsets = { 'server.err.log': await sizeOf(join(dataDir, 'log', 'server.err.log')) };
   const out = openSync(join(dataDir, 'log', 'stdout.log'), 'w');
   const err = openSync(join(dataDir, 'log', 'stderr.log'), 'w');
   let child: ChildProcess;
@@ -520,7 +542,7 @@ async function startOnce(dataDir: string, binary: ClickHouseBinary, options: Sta
     }
     if (exited || Date.now() > deadline) {
       if (!exited) await terminate(pid, 2_000, child);
-      const log = await logTail(dataDir);
+      const log = await logTail(dataDir, 15, logFrom);
       const portInUse = /Address already in use|DB::NetException: .*bind/i.test(log);
       throw new DarkscopeError('CLICKHOUSE_UNREACHABLE',
         exited

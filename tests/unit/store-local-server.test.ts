@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findClickHouseBinary, readServerState, renderServerConfig, renderUsersConfig, stopLocalServer } from '../../src/store/local-server.js';
+import { findClickHouseBinary, logTail, readServerState, startLocalServer, renderServerConfig, renderUsersConfig, stopLocalServer } from '../../src/store/local-server.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -78,5 +78,50 @@ describe('server state', () => {
     expect(state?.running).toBe(false);
     expect(await stopLocalServer(d)).toEqual({ stopped: false, pid: process.pid });
     expect(await readServerState(d)).toBeNull();
+  });
+});
+
+describe('logTail', () => {
+  it("shows this start's errors only, without stack frames", async () => {
+    const d = join(dir, 'logs');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(d, 'log'), { recursive: true });
+    const earlier = [
+      '2026.11.23 23:14:14.526226 [ 1218 ] {} <Error> HTTPHandler: Cannot write to ostream at offset 2247, Stack trace:',
+      '0. /usr/bin/clickhouse(StackTrace::StackTrace()+0x16) [0x7f]',
+      '',
+    ].join('\n');
+    const now = [
+      '2026.11.23 23:21:52.000001 [ 1 ] {} <Error> Application: DB::Exception: Listen [127.0.0.1]:40179 failed: Address already in use, Stack trace:',
+      '0. /usr/bin/clickhouse(StackTrace::StackTrace()+0x16) [0x7f]',
+      '12. /lib/x86_64-linux-gnu/libc.so.6(+0x1098ec) [0x7fe2c7d278ec]',
+      '',
+    ].join('\n');
+    await writeFile(join(d, 'log', 'server.err.log'), earlier + now);
+    await writeFile(join(d, 'log', 'stderr.log'), 'Logging errors to server.err.log\n');
+    const tailText = await logTail(d, 15, { 'server.err.log': Buffer.byteLength(earlier) });
+    expect(tailText).toBe([
+      '--- log/stderr.log', 'Logging errors to server.err.log',
+      '--- log/server.err.log', now.split('\n')[0],
+    ].join('\n'));
+    // Without an offset the whole file counts (e.g. reading the log of a server that runs).
+    expect(await logTail(d)).toContain('Cannot write to ostream');
+    expect(await logTail(join(dir, 'nothing'))).toBe('(the server wrote no log)');
+  });
+
+  it('a failed start quotes what that start wrote, not what an earlier run left in the error log', async () => {
+    const d = join(dir, 'failing');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(d, 'log'), { recursive: true });
+    await writeFile(join(d, 'log', 'server.err.log'), '<Error> HTTPHandler: an old error of an earlier run\n');
+    const bin = join(dir, 'failing-bin', 'clickhouse-server');
+    await mkdir(join(dir, 'failing-bin'), { recursive: true });
+    await writeFile(bin, `#!/bin/sh\necho '<Error> Application: this start failed' >> '${join(d, 'log', 'server.err.log')}'\nexit 70\n`);
+    await chmod(bin, 0o755);
+    const err = await startLocalServer({ dataDir: d, bin, env: { PATH: '' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DARKSCOPE_E_CLICKHOUSE_UNREACHABLE' });
+    expect((err as Error).message).toMatch(/exited during startup \(code 70\)/);
+    expect((err as Error).message).toContain('this start failed');
+    expect((err as Error).message).not.toContain('an old error');
   });
 });
