@@ -22,7 +22,7 @@ import { alignRange, HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC, minuteR
 import type { RangeQuery, Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
-import { familyFor, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
+import { familyFor, rowsSql, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
 import { iso, type TimeRange } from './time-range.js';
 
 export type Interval = '1m' | '5m' | '1h' | '1d';
@@ -84,6 +84,7 @@ export function planPortSeries(input: PortSeriesInput, now: number, minuteDays: 
 export function portSeriesSql(db: Tables, plan: SeriesPlan, input: PortSeriesInput): { buckets: SqlFragment; total: SqlFragment } {
   const from = tableSql(db, plan.family, plan.grain);
   const where = whereSql(plan.range, seriesFilters(input));
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, seriesFilters(input));
   const bucket = plan.interval === '5m' ? sql`toStartOfFiveMinute(t)` : sql`t`;
   return {
     // The bucket alias must not be `t`: ClickHouse would substitute it into the WHERE on t.
@@ -92,20 +93,22 @@ FROM ${from}
 ${where}
 GROUP BY bucket
 ORDER BY bucket`,
+    // The totals need no buckets: whole days come from the day rollups (see tilesFor).
     total: sql`SELECT sum(packets) AS packets, ${sourcesSql(plan.family)} AS sources
-FROM ${from}
-${where}`,
+FROM ${rows.from}
+${rows.where()}`,
   };
 }
 
 /** How many ports had more packets than `packets` over the plan's range (same filters, any port). */
 export function portsAboveSql(db: Tables, plan: SeriesPlan, input: PortSeriesInput, packets: number): SqlFragment {
   const { proto: _p, port: _d, ...others } = input.filters;
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, others);
   return sql`SELECT count() AS above
 FROM (
   SELECT proto, dport, sum(packets) AS p
-  FROM ${tableSql(db, plan.family, plan.grain)}
-  ${whereSql(plan.range, others)}
+  FROM ${rows.from}
+  ${rows.where()}
   GROUP BY proto, dport
   HAVING p > ${sqlUInt(packets, 64)}
 )`;

@@ -208,6 +208,17 @@ describe('port series', () => {
     expect(r.points.reduce((a, p) => a + p.sources, 0)).toBe(3);
   });
 
+  it('hourly over partial days: totals and rank from whole days plus edge hours equal the hourly buckets', async () => {
+    // The whole of 2024-03-10 from the day rollups, two empty hours at each edge from the hour rollups.
+    const wide = await portSeries(ctx, { range: { from: D - 2 * H, to: D + 26 * H }, filters: {}, proto: 6, port: 23, interval: '1h' });
+    expect(wide.points).toHaveLength(28);
+    expect(wide).toMatchObject({ total: { packets: 14, sources: 2 }, rank: 1 });
+    // From 11:00 on 2024-03-10 to the end of 2024-03-11: the packets are in the edge hours, the whole day is empty.
+    const edge = await portSeries(ctx, { range: { from: D + 11 * H, to: D + 48 * H }, filters: {}, proto: 6, port: 23, interval: '1h' });
+    expect(edge.points.filter((p) => p.packets > 0).map((p) => [p.t, p.packets])).toEqual([['2024-03-10T12:00:00Z', 2], ['2024-03-10T13:00:00Z', 2]]);
+    expect(edge.total).toEqual({ packets: 4, sources: 1 });
+  });
+
   it('1m and 5m from minute rollups, buckets in UTC', async () => {
     const m = await portSeries(ctx, { range: { from: D + 10 * H, to: D + 11 * H }, filters: {}, proto: 6, port: 23 });
     expect(m.interval).toBe('1m');

@@ -128,6 +128,21 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     expect(rank.text).not.toContain('dport = 23');
   });
 
+  it('an hourly series buckets the hour rollups; its totals and rank read whole days from the day rollups', () => {
+    const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {}, proto: 6, port: 23, interval: '1h' as const };
+    const plan = planPortSeries(input, NOW, 14);
+    const q = portSeriesSql(db, plan, input);
+    expect(q.buckets.text).toContain('FROM `ds`.`port_1h`');
+    expect(q.buckets.text).not.toContain('port_1d');
+    expect(q.total.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.total.text).toContain('SELECT * FROM `ds`.`port_1h`');
+    // The port's filter applies in both tiles.
+    expect(q.total.text.match(/AND dport = 23/g)).toHaveLength(2);
+    const rank = portsAboveSql(db, plan, input, 42);
+    expect(rank.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(rank.text).not.toContain('dport = 23');
+  });
+
   it('top sources by packets choose their sources by packets before merging states', () => {
     const input = { range: { from: NOW - 7 * D, to: NOW }, filters: {} };
     const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
