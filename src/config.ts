@@ -115,7 +115,7 @@ function bad(message: string): DarkscopeError {
   return new DarkscopeError('BAD_CONFIG', message);
 }
 
-/** A numeric setting: its command-line flag and environment variable. */
+/** A setting's command-line flag and environment variable. */
 interface Setting {
   readonly flag: string;
   readonly env: string;
@@ -136,6 +136,25 @@ function list(flag: string[] | undefined, env: Env, envName: string): string[] {
   if (flag !== undefined) return flag;
   const v = env[envName];
   return v === undefined || v.trim() === '' ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** A list setting whose every entry must pass `valid`; the error names the flag or variable and says what an entry must be. */
+function checkedList(flag: string[] | undefined, env: Env, s: Setting, valid: (entry: string) => boolean, must: string): string[] {
+  const entries = list(flag, env, s.env);
+  const source = flag !== undefined ? `--${s.flag}` : `"${s.env}"`;
+  for (const entry of entries) {
+    if (!valid(entry)) throw bad(`${source} entry "${entry}" is not ${must}`);
+  }
+  return entries;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -177,18 +196,8 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
   if (cluster !== null && !IDENT.test(cluster)) {
     throw bad(`cluster name "${cluster}" must match ${IDENT.source} (a <remote_servers> name from the ClickHouse server config)`);
   }
-  const clusterNodes = list(o.clusterNodes, env, 'DARKSCOPE_CLUSTER_NODES');
-  for (const node of clusterNodes) {
-    let ok = false;
-    try {
-      const u = new URL(node);
-      ok = u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      ok = false;
-    }
-    const source = o.clusterNodes !== undefined ? '--cluster-nodes' : '"DARKSCOPE_CLUSTER_NODES"';
-    if (!ok) throw bad(`${source} entry "${node}" is not an http(s) URL (e.g. http://ch-s2r1:8123)`);
-  }
+  const clusterNodes = checkedList(o.clusterNodes, env, { flag: 'cluster-nodes', env: 'DARKSCOPE_CLUSTER_NODES' }, isHttpUrl,
+    'an http(s) URL (e.g. http://ch-s2r1:8123)');
   const sensor = o.sensor ?? env.DARKSCOPE_SENSOR ?? 'default';
   if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
   const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -201,13 +210,8 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
     if (t.length < MIN_API_TOKEN_LENGTH) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} has ${t.length} characters, fewer than min allowed ${MIN_API_TOKEN_LENGTH}`);
     if (!/^[\x21-\x7e]+$/.test(t)) throw bad(`"DARKSCOPE_API_TOKENS" token #${i + 1} must be printable ASCII without spaces`);
   });
-  const trustProxy = list(o.trustProxy, env, 'DARKSCOPE_API_TRUST_PROXY');
-  for (const entry of trustProxy) {
-    if (!isProxySpec(entry)) {
-      const source = o.trustProxy !== undefined ? '--trust-proxy' : '"DARKSCOPE_API_TRUST_PROXY"';
-      throw bad(`${source} entry "${entry}" is not an address, a CIDR (e.g. 10.0.0.0/8) or one of ${PROXY_KEYWORDS.join(', ')}`);
-    }
-  }
+  const trustProxy = checkedList(o.trustProxy, env, { flag: 'trust-proxy', env: 'DARKSCOPE_API_TRUST_PROXY' }, isProxySpec,
+    `an address, a CIDR (e.g. 10.0.0.0/8) or one of ${PROXY_KEYWORDS.join(', ')}`);
   const home = env.DARKSCOPE_HOME ?? `${env.HOME ?? '.'}/.local/share/darkscope`;
   const cfg: Config = {
     clickhouse: {

@@ -22,10 +22,8 @@
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
-import { localName } from './cluster/layout.js';
-import { connectShards } from './cluster/shards.js';
-import { col } from './row-decoders.js';
-import { sql, sqlString, sqlUInt } from './sql.js';
+import { openSites, partitionRows, siteTable, type Site } from './sites.js';
+import { sql, sqlUInt } from './sql.js';
 
 export interface RetentionOptions {
   /** Days of raw packets to keep (default 30). */
@@ -72,22 +70,6 @@ export function cutoffDayId(now: Date, days: number): number {
   return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
 
-/** Active rows per partition of `table` on one server. */
-async function partitionRows(store: StoreClient, table: string): Promise<Array<{ partition: string; rows: number }>> {
-  return store.query(
-    sql`SELECT partition, sum(rows) AS rows FROM system.parts
-        WHERE database = ${sqlString(store.database)} AND table = ${sqlString(table)} AND active
-        GROUP BY partition ORDER BY partition`,
-    { partition: col.string, rows: col.uint64AsNumber },
-  );
-}
-
-/** Where a table's partitions live: this server, or in cluster mode one replica of each shard. */
-interface Holder {
-  readonly store: StoreClient;
-  readonly table: string;
-}
-
 export async function applyRetention(store: StoreClient, options: RetentionOptions = {}): Promise<RetentionResult> {
   const now = options.now ?? new Date();
   const rules = [
@@ -95,20 +77,17 @@ export async function applyRetention(store: StoreClient, options: RetentionOptio
     { table: 'port_1m' as const, cutoff: cutoffDayId(now, checkDays('minuteDays', options.minuteDays ?? DEFAULT_MINUTE_DAYS)) },
   ];
   const dryRun = options.dryRun ?? false;
-  const shards = (store.cluster ?? null) === null ? null : await connectShards(store);
+  const { sites, close } = await openSites(store);
   try {
     const dropped: DroppedPartition[] = [];
     for (const rule of rules) {
-      const holders: Holder[] = shards === null
-        ? [{ store, table: rule.table }]
-        : shards.nodes.map((n) => ({ store: n.store, table: localName(rule.table) }));
-      // partition → rows summed over the holders, and the holders that have it
-      const byPartition = new Map<string, { rows: number; holders: Holder[] }>();
-      for (const h of holders) {
-        for (const p of await partitionRows(h.store, h.table)) {
+      // partition → rows summed over the sites, and the sites that have it
+      const byPartition = new Map<string, { rows: number; holders: Site[] }>();
+      for (const site of sites) {
+        for (const p of await partitionRows(site, [rule.table])) {
           const e = byPartition.get(p.partition) ?? { rows: 0, holders: [] };
           e.rows += p.rows;
-          e.holders.push(h);
+          e.holders.push(site);
           byPartition.set(p.partition, e);
         }
       }
@@ -117,15 +96,15 @@ export async function applyRetention(store: StoreClient, options: RetentionOptio
         if (!m) continue; // not a day partition: not ours to judge
         const id = Number(partition);
         if (id >= rule.cutoff) continue;
-        const e = byPartition.get(partition) as { rows: number; holders: Holder[] };
+        const e = byPartition.get(partition) as { rows: number; holders: Site[] };
         if (!dryRun) {
-          for (const h of e.holders) await h.store.command(sql`ALTER TABLE ${h.store.table(h.table)} DROP PARTITION ${sqlUInt(id, 32)}`);
+          for (const h of e.holders) await h.store.command(sql`ALTER TABLE ${siteTable(h, rule.table)} DROP PARTITION ${sqlUInt(id, 32)}`);
         }
         dropped.push({ table: rule.table, partition, day: `${m[1]}-${m[2]}-${m[3]}`, rows: e.rows });
       }
     }
     return { dryRun, dropped };
   } finally {
-    await shards?.close();
+    await close();
   }
 }

@@ -23,12 +23,11 @@
 
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
-import { localName } from './cluster/layout.js';
-import { connectShards } from './cluster/shards.js';
 import { assertSchemaCurrent } from './migrate.js';
 import { col } from './row-decoders.js';
 import { ROLLUPS, rollupColumns, rollupSelect, type RollupTable } from './rollups.js';
-import { sql, sqlJoin, sqlList, sqlQualified, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
+import { openSites, partitionRows, siteTable, type Site } from './sites.js';
+import { sql, sqlJoin, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
 
 export interface RebuildOptions {
   /** First day (inclusive): a Date at 00:00:00 UTC or "YYYY-MM-DD". */
@@ -77,30 +76,6 @@ function dayText(epochSec: number): string {
   return new Date(epochSec * 1000).toISOString().slice(0, 10);
 }
 
-/**
- * Where the rebuild works: this server, or in cluster mode one replica of
- * each shard (cluster/shards.ts), on that shard's local tables.
- */
-interface Site {
-  readonly store: StoreClient;
-  /** The table holding a table's rows here: the table itself, or `<table>_local` on a cluster node. */
-  readonly name: (table: string) => string;
-}
-
-/** Rows per (table, partition) among active parts at a site, keyed by the darkscope table name. */
-async function partitionRows(site: Site, tables: readonly string[], ids: readonly number[]): Promise<Map<string, number>> {
-  const names = new Map(tables.map((t) => [site.name(t), t]));
-  const rows = await site.store.query(
-    sql`SELECT table, partition, sum(rows) AS rows FROM system.parts
-        WHERE database = ${sqlString(site.store.database)} AND active
-          AND table IN (${sqlList([...names.keys()], sqlString)})
-          AND partition IN (${sqlList(ids, (id) => sqlString(String(id)))})
-        GROUP BY table, partition`,
-    { table: col.string, partition: col.string, rows: col.uint64AsNumber },
-  );
-  return new Map(rows.map((r) => [`${names.get(r.table) ?? r.table}/${r.partition}`, r.rows]));
-}
-
 /** Cluster mode: refuses while the replica the rebuild reads still has raw inserts to fetch. */
 async function assertRawReplicaCurrent(site: Site): Promise<void> {
   const behind = await site.store.query(
@@ -126,16 +101,14 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
   const dryRun = options.dryRun ?? false;
 
   await assertSchemaCurrent(store);
-  const shards = (store.cluster ?? null) === null ? null : await connectShards(store);
+  const { sites, close } = await openSites(store);
   try {
-    const sites: Site[] = shards === null
-      ? [{ store, name: (t) => t }]
-      : shards.nodes.map((n) => ({ store: n.store, name: localName }));
-    if (shards !== null) for (const site of sites) await assertRawReplicaCurrent(site);
+    if ((store.cluster ?? null) !== null) for (const site of sites) await assertRawReplicaCurrent(site);
 
     const tables = ROLLUPS.map((r) => r.table);
     const ids = dayStarts.map(dayId);
-    const counts = await Promise.all(sites.map((site) => partitionRows(site, ['packets', ...tables], ids)));
+    const counts = await Promise.all(sites.map(async (site) =>
+      new Map((await partitionRows(site, ['packets', ...tables], ids)).map((r) => [`${r.table}/${r.partition}`, r.rows]))));
     const rowsAt = (i: number, table: string, id: number): number => counts[i]?.get(`${table}/${id}`) ?? 0;
     const plan = dayStarts.map((start) => {
       const id = dayId(start);
@@ -168,9 +141,9 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
       }
       for (const [i, site] of sites.entries()) {
         const s = site.store;
-        const packets = sqlQualified(s.database, site.name('packets'));
+        const packets = siteTable(site, 'packets');
         for (const rollup of ROLLUPS) {
-          const target = sqlQualified(s.database, site.name(rollup.table));
+          const target = siteTable(site, rollup.table);
           await s.command(sql`ALTER TABLE ${target} DROP PARTITION ${sqlUInt(p.id, 32)}`);
           if (rowsAt(i, 'packets', p.id) === 0) continue; // nothing of this day on this shard
           const columns = sqlJoin(rollupColumns(rollup).map((c) => unsafeRawSql(c)));
@@ -182,6 +155,6 @@ ${rollupSelect(rollup, packets, { from: p.start, to: p.start + 86_400 })}`);
     }
     return { dryRun, days: out };
   } finally {
-    await shards?.close();
+    await close();
   }
 }
