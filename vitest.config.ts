@@ -1,12 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so unit tests never wait for (or need) a ClickHouse server:
-// `npx vitest run` runs all of them; the integration project's globalSetup
-// starts a private server (or uses DARKSCOPE_TEST_CLICKHOUSE_URL), see
-// tests/integration/global-setup.ts; the cluster project's starts ZooKeeper
-// and a 2-shard × 2-replica ClickHouse cluster on loopback, see
-// tests/cluster/global-setup.ts. Its files share that cluster (one stops a
-// replica), so they run one at a time.
+// Projects, so each suite needs only what it names:
+// - unit: no database, no files outside the repository.
+// - integration: tests/integration on darkscope's embedded ClickHouse (chdb,
+//   ClickHouse 26.x, installed by npm ci); see tests/integration/global-setup.ts.
+// - integration-server: the same files on a ClickHouse server (Debian's 18.16
+//   here, or DARKSCOPE_TEST_CLICKHOUSE_URL); see global-setup-server.ts. Adds
+//   the files that start servers of their own (outage, the managed server).
+// - cluster: ZooKeeper and a 2-shard x 2-replica cluster on loopback; its
+//   files share that cluster (one stops a replica), so they run one at a time.
+// - corpus: real third-party captures (DARKSCOPE_CORPUS or ../shared/corpus).
+// `npm test` runs unit + integration; `npm run test:full` the other three.
+const SERVER_ONLY = ['tests/integration/ingest-outage.test.ts', 'tests/integration/store-local-server.test.ts'];
+const EMBEDDED_ONLY = ['tests/integration/cli-embedded-clickhouse.test.ts', 'tests/integration/engine-*.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -17,8 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['tests/**/*.test.ts'],
-          exclude: ['tests/integration/**', 'tests/cluster/**', '**/node_modules/**'],
+          include: ['tests/unit/**/*.test.ts'],
         },
       },
       {
@@ -26,8 +32,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          exclude: SERVER_ONLY,
           globalSetup: ['tests/integration/global-setup.ts'],
           // Dropping a test database waits for merges; generous on a loaded 2-core machine.
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-server',
+          include: ['tests/integration/**/*.test.ts'],
+          exclude: EMBEDDED_ONLY,
+          globalSetup: ['tests/integration/global-setup-server.ts'],
           hookTimeout: 180_000,
         },
       },
@@ -39,6 +56,15 @@ export default defineConfig({
           globalSetup: ['tests/cluster/global-setup.ts'],
           maxWorkers: 1,
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'corpus',
+          include: ['tests/corpus/**/*.test.ts'],
+          globalSetup: ['tests/integration/global-setup.ts'],
           hookTimeout: 180_000,
         },
       },

@@ -69,7 +69,12 @@ export interface Config {
     readonly trustProxy: readonly string[];
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Managed local ClickHouse: data directory and server binary. */
+  /** darkscope's embedded ClickHouse (used when no ClickHouse URL is given). */
+  readonly engine: {
+    /** max_server_memory_usage of the engine process, bytes; 0 = half of the machine's memory. */
+    readonly maxMemoryBytes: number;
+  };
+  /** darkscope's own files: the embedded engine's store (DARKSCOPE_HOME/engine). */
   readonly home: string;
   readonly clickhouseBin: string | null;
 }
@@ -254,6 +259,9 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       trustProxy,
     },
     logLevel,
+    engine: {
+      maxMemoryBytes: int(undefined, env, { flag: 'engine-max-memory-bytes', env: 'DARKSCOPE_ENGINE_MAX_MEMORY_BYTES' }, 0, 0, 1_000_000_000_000_000),
+    },
     home,
     clickhouseBin: nonEmpty(env.DARKSCOPE_CLICKHOUSE_BIN) ? env.DARKSCOPE_CLICKHOUSE_BIN : null,
   };

@@ -126,10 +126,10 @@ FROM (
   FROM port_1h
   WHERE ${where('port', PORT_FILTERS)}
   GROUP BY sensor
-)
+) AS seen
 ANY LEFT JOIN (
   ${SENSOR_SIZES}
-) USING sensor
+) AS sizes USING sensor
 ORDER BY sensor`, [str('sensor'), num('darknet_size'), num('packets'), num('packets_per_ip'), num('packets_per_ip_per_day')]));
   return d;
 }

@@ -86,7 +86,7 @@ FROM (
     WHERE t >= toDateTime(${RECENT_START}) AND t < toDateTime(${RECENT_END})${and}
     GROUP BY proto, dport
     HAVING recent_sources >= ${p.minSources}
-  )
+  ) AS recent
   ANY LEFT JOIN (
     SELECT proto, dport, groupArray(s) AS day_sources, groupArray(d) AS day_targets, groupArray(n) AS day_packets
     FROM (
@@ -96,7 +96,7 @@ FROM (
       GROUP BY proto, dport, t
     )
     GROUP BY proto, dport
-  ) USING (proto, dport)
+  ) AS baseline USING (proto, dport)
 )`;
 }
 

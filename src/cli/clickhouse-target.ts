@@ -1,49 +1,56 @@
 /**
  * Which ClickHouse a command talks to. An explicit --clickhouse-url or
- * DARKSCOPE_CLICKHOUSE_URL always wins. Otherwise: a server answering on
- * localhost:8123, else the darkscope-managed local server (under
- * DARKSCOPE_HOME/clickhouse), started on first need when a server binary is
- * installed. `darkscope clickhouse start|stop|status` manage it explicitly.
+ * DARKSCOPE_CLICKHOUSE_URL always wins (your own server or cluster).
+ * Otherwise darkscope's embedded ClickHouse, the store in
+ * DARKSCOPE_HOME/engine, started on first need and shared by every command
+ * (`darkscope clickhouse start|stop|status` manage it explicitly).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CLICKHOUSE_URL, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { readServerState, startLocalServer } from '../store/local-server.js';
+import { ensureEmbeddedEngine } from '../store/embedded/embedded-engine.js';
 
-export function managedDataDir(cfg: Config): string {
-  return join(cfg.home, 'clickhouse');
+/** The embedded engine's store. */
+export function engineDir(cfg: Config): string {
+  return join(cfg.home, 'engine');
 }
 
-/** True when something answers `Ok.` on the ClickHouse /ping endpoint at `url`. */
-export async function answersPing(url: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(timeoutMs) });
-    return res.ok && (await res.text()).trim() === 'Ok.';
-  } catch {
-    return false;
-  }
+/**
+ * Where darkscope releases before the embedded engine kept the ClickHouse
+ * 18.16 server they started themselves. darkscope leaves it untouched.
+ */
+export function legacyServerDir(cfg: Config): string {
+  return join(cfg.home, 'clickhouse');
 }
 
 export interface ClickHouseTarget {
   readonly url: string;
-  readonly source: 'explicit' | 'localhost' | 'managed-running' | 'managed-started';
+  readonly source: 'explicit' | 'embedded-running' | 'embedded-started';
+  /** Credentials of the embedded store (null: the configured user and password). */
+  readonly credentials: { readonly username: string; readonly password: string } | null;
 }
 
 export interface ResolveOptions {
-  /** Start the managed server when nothing else answers (default true). */
-  readonly start?: boolean;
-  /** Environment used to look for the server binary (PATH). */
+  /** Environment of the engine when it must be started (TZ, UV_THREADPOOL_SIZE). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function resolveClickHouse(cfg: Config, log: Logger, opts: ResolveOptions = {}): Promise<ClickHouseTarget> {
-  if (cfg.clickhouse.explicitUrl !== null) return { url: cfg.clickhouse.explicitUrl, source: 'explicit' };
-  if (await answersPing(DEFAULT_CLICKHOUSE_URL)) return { url: DEFAULT_CLICKHOUSE_URL, source: 'localhost' };
-  const dataDir = managedDataDir(cfg);
-  const state = await readServerState(dataDir);
-  if (state?.running && (await answersPing(state.url))) return { url: state.url, source: 'managed-running' };
-  if (opts.start === false) return { url: DEFAULT_CLICKHOUSE_URL, source: 'localhost' };
-  log.info({ dataDir }, 'no ClickHouse on localhost:8123; starting a local server managed by darkscope');
-  const server = await startLocalServer({ dataDir, bin: cfg.clickhouseBin ?? undefined, env: opts.env, detached: true });
-  return { url: server.url, source: 'managed-started' };
+  if (cfg.clickhouse.explicitUrl !== null) return { url: cfg.clickhouse.explicitUrl, source: 'explicit', credentials: null };
+  const engine = await ensureEmbeddedEngine({ dir: engineDir(cfg), maxMemoryBytes: cfg.engine.maxMemoryBytes, env: opts.env });
+  if (engine.started) log.info({ url: engine.url, dir: engineDir(cfg) }, 'started darkscope\'s embedded ClickHouse');
+  return {
+    url: engine.url,
+    source: engine.started ? 'embedded-started' : 'embedded-running',
+    credentials: { username: engine.username, password: engine.password },
+  };
+}
+
+/** A line for users who still have the store of the ClickHouse server earlier darkscope releases started. */
+export function legacyStoreNotice(cfg: Config): string | null {
+  const dir = legacyServerDir(cfg);
+  if (!existsSync(join(dir, 'config.xml'))) return null;
+  return `darkscope: the ClickHouse 18.16 store earlier darkscope releases managed is still in ${dir} and is left untouched; ` +
+    `to read it, start that server (clickhouse-server --config-file=${join(dir, 'config.xml')}) and pass its URL with --clickhouse-url`;
 }

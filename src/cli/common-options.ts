@@ -4,7 +4,7 @@ import type { ConfigOverrides } from '../config.js';
 
 export function addStoreOptions(cmd: Command): Command {
   return cmd
-    .option('--clickhouse-url <url>', 'ClickHouse HTTP URL (env DARKSCOPE_CLICKHOUSE_URL; default http://localhost:8123)')
+    .option('--clickhouse-url <url>', "your ClickHouse server's HTTP URL (env DARKSCOPE_CLICKHOUSE_URL; default: darkscope's embedded ClickHouse in DARKSCOPE_HOME/engine)")
     .option('--database <name>', 'darkscope database (env DARKSCOPE_DATABASE; default darkscope)')
     .option('--user <name>', 'ClickHouse user (env DARKSCOPE_CLICKHOUSE_USER; default "default")')
     .option('--password <password>', 'ClickHouse password (env DARKSCOPE_CLICKHOUSE_PASSWORD; prefer the variable: flags show up in ps)')

@@ -3,13 +3,13 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createStoreClient, type StoreClient } from '../store/client.js';
 import { migrate } from '../store/migrate.js';
-import { resolveClickHouse } from './clickhouse-target.js';
+import { legacyStoreNotice, resolveClickHouse } from './clickhouse-target.js';
 import type { CliContext } from './context.js';
 
 export interface ConnectOptions {
   /** Apply pending migrations (first use). */
   readonly migrate: boolean;
-  /** Environment for finding a ClickHouse binary when the managed server must be started. */
+  /** Environment of the embedded engine when it must be started. */
   readonly env?: NodeJS.ProcessEnv;
   /** Where to tell the user that darkscope started its own server (a terminal line; default: the log). */
   readonly notice?: (line: string) => void;
@@ -17,16 +17,20 @@ export interface ConnectOptions {
 
 export async function connectStore(cfg: Config, log: Logger, opts: ConnectOptions): Promise<StoreClient> {
   const target = await resolveClickHouse(cfg, log, { env: opts.env });
-  if (target.source === 'managed-started') {
-    const line = `darkscope: no ClickHouse on localhost:8123, so darkscope started its own at ${target.url} (stop it with: darkscope clickhouse stop)`;
-    if (opts.notice !== undefined) opts.notice(line);
-    else log.warn({ url: target.url }, line);
+  if (target.source === 'embedded-started') {
+    const lines = [`darkscope: started darkscope's embedded ClickHouse at ${target.url} (data in ${cfg.home}/engine; stop it with: darkscope clickhouse stop)`];
+    const legacy = legacyStoreNotice(cfg);
+    if (legacy !== null) lines.push(legacy);
+    for (const line of lines) {
+      if (opts.notice !== undefined) opts.notice(line);
+      else log.warn({ url: target.url }, line);
+    }
   }
   const store = createStoreClient({
     url: target.url,
     database: cfg.clickhouse.database,
-    username: cfg.clickhouse.username,
-    password: cfg.clickhouse.password,
+    username: target.credentials?.username ?? cfg.clickhouse.username,
+    password: target.credentials?.password ?? cfg.clickhouse.password,
     requestTimeoutMs: cfg.clickhouse.requestTimeoutMs,
     cluster: cfg.clickhouse.cluster,
     clusterNodes: cfg.clickhouse.clusterNodes,

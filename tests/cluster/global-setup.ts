@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isDarkscopeError } from '../../src/errors.js';
 import { startLocalCluster, stopLocalCluster, type LocalClusterSpec } from '../../src/store/cluster/local-cluster.js';
-import { TEST_SERVER_TIMEZONE } from '../integration/global-setup.js';
+import { TEST_SERVER_TIMEZONE } from '../integration/global-setup-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

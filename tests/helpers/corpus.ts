@@ -1,8 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared corpus of real third-party captures, beside the project (never copied into it). */
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/tcpdump/', import.meta.url));
+/**
+ * The corpus of real third-party captures: DARKSCOPE_CORPUS, or ../shared/corpus
+ * beside the project (never copied into it). Only the corpus suite
+ * (`npm run test:full`) reads it; a missing corpus fails that suite.
+ */
+function corpusRoot(): string {
+  const given = process.env.DARKSCOPE_CORPUS;
+  const root = given !== undefined && given !== '' ? resolve(given) : fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+  if (!existsSync(join(root, 'README.md')) || !existsSync(join(root, 'tcpdump'))) {
+    throw new Error(`The corpus suite needs the third-party capture corpus and found none at ${root}.\n` +
+      '  Set DARKSCOPE_CORPUS to a folder holding README.md and tcpdump/ (the shared corpus), or place it at ../shared/corpus beside the project.');
+  }
+  return root;
+}
+
+export const CORPUS_DIR = `${join(corpusRoot(), 'tcpdump')}/`;
 
 export interface CorpusEntry {
   file: string;

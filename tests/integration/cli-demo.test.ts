@@ -18,7 +18,7 @@ describe('darkscope demo --no-serve', () => {
   it('generates, ingests, reports 23/TCP on top and 37215/TCP among the trends', () => {
     const r = runBin(['demo', '--no-serve'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/started its own at http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stderr).toMatch(/started darkscope's embedded ClickHouse at http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stderr).toMatch(/packets read 400000, stored 400000, skipped 0/);
     // The report: 23/TCP is the first of the top ports.
     const top = /Top 10 destination ports[\s\S]*?\n\s+1\s+(\S+)/.exec(r.stdout);

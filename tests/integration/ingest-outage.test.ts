@@ -19,7 +19,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { ROLLUPS } from '../../src/store/rollups.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql, sqlString } from '../../src/store/sql.js';
-import { TEST_SERVER_TIMEZONE } from './global-setup.js';
+import { TEST_SERVER_TIMEZONE } from './global-setup-server.js';
 import { testDatabaseName } from './helpers/db.js';
 import { ingestFiles, ScriptedWriter, settleWithin } from './helpers/in-process-ingest.js';
 import { expectExactlyStored, rawCount, rawIntegrity, synthCapture, tempDir, waitFor, type SynthFile, type TempDir } from './helpers/ingest.js';

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writePcap } from '../helpers/capture-writer.js';
-import { CORPUS_DIR } from '../helpers/corpus.js';
 import { ethernet, ipv4, tcp } from '../helpers/frames.js';
 import { runBin, runCli } from '../helpers/run-cli.js';
 import { TABLE_HEADER } from '../../src/cli/format/packet-text.js';
@@ -78,7 +77,9 @@ describe('darkscope inspect', () => {
   });
 
   it('stops after --count packets', async () => {
-    const r = await runCli(['inspect', '--json', '--no-enrich', '-c', '3', `${CORPUS_DIR}pptp.pcap`]);
+    const f = join(dir, 'ten.pcap');
+    writeFileSync(f, writePcap(Array.from({ length: 10 }, (_, i) => ({ tsSec: 1_700_000_000 + i, tsFrac: 0, data: miraiSyn() }))));
+    const r = await runCli(['inspect', '--json', '--no-enrich', '-c', '3', f]);
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
   });
 

@@ -1,41 +1,45 @@
-/** `darkscope clickhouse start|stop|status`: the local ClickHouse server darkscope manages for you. */
+/** `darkscope clickhouse start|stop|status`: darkscope's embedded ClickHouse (the store in DARKSCOPE_HOME/engine). */
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { readServerState, startLocalServer, stopLocalServer } from '../../store/local-server.js';
-import { answersPing, managedDataDir } from '../clickhouse-target.js';
+import { engineDirPaths, readEngineState } from '../../store/embedded/engine-dir.js';
+import { ensureEmbeddedEngine, runningEngine, stopEmbeddedEngine } from '../../store/embedded/embedded-engine.js';
+import { engineDir, legacyStoreNotice } from '../clickhouse-target.js';
 import type { CliContext } from '../context.js';
 
 export function clickhouseCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  const dir = () => managedDataDir(loadConfig(ctx.env));
   const start = new Command('start')
-    .description('start the managed server (loopback only, free port) unless it already runs')
+    .description('start the embedded ClickHouse (127.0.0.1, a free port, a password made for the store) unless it already runs')
     .action(async () => {
       const cfg = loadConfig(ctx.env);
-      const state = await readServerState(dir());
-      if (state?.running) {
-        ctx.stdout.write(`ClickHouse already running: ${state.url} (pid ${state.pid}, data in ${dir()})\n`);
-        return setExit(0);
-      }
-      const s = await startLocalServer({ dataDir: dir(), bin: cfg.clickhouseBin ?? undefined, env: ctx.env as NodeJS.ProcessEnv, detached: true });
-      ctx.stdout.write(`ClickHouse started: ${s.url} (pid ${s.pid}, ${s.binary}, data in ${dir()})\n`);
+      const dir = engineDir(cfg);
+      const e = await ensureEmbeddedEngine({ dir, maxMemoryBytes: cfg.engine.maxMemoryBytes, env: ctx.env as NodeJS.ProcessEnv });
+      const what = e.started ? 'started' : 'already running';
+      ctx.stdout.write(`embedded ClickHouse ${e.state.version} ${what}: ${e.url} (supervisor pid ${e.state.supervisorPid}, engine pid ${e.state.enginePid}, data in ${dir})\n`);
+      ctx.stdout.write(`  SQL with curl: curl -u default:$(node -p "require('${engineDirPaths(dir).credentials}').password") '${e.url}/?query=SELECT+version()'\n`);
+      const legacy = legacyStoreNotice(cfg);
+      if (legacy !== null) ctx.stderr.write(`${legacy}\n`);
       setExit(0);
     });
-  const stop = new Command('stop').description('stop the managed server').action(async () => {
-    const r = await stopLocalServer(dir());
-    ctx.stdout.write(r.stopped ? `ClickHouse stopped (pid ${r.pid})\n` : 'ClickHouse managed by darkscope was not running\n');
+  const stop = new Command('stop').description('stop the embedded ClickHouse (running queries get 10 s to finish)').action(async () => {
+    const r = await stopEmbeddedEngine(engineDir(loadConfig(ctx.env)));
+    ctx.stdout.write(r.stopped ? `embedded ClickHouse stopped (supervisor pid ${r.state?.supervisorPid})\n` : 'embedded ClickHouse was not running\n');
     setExit(0);
   });
-  const status = new Command('status').description('show whether the managed server runs, and where (exit 3 when it does not)').action(async () => {
-    const state = await readServerState(dir());
-    if (state?.running && (await answersPing(state.url))) {
-      ctx.stdout.write(`running: ${state.url} (pid ${state.pid}, started ${state.startedAt}, data in ${dir()})\n`);
+  const status = new Command('status').description('show whether the embedded ClickHouse runs, and where (exit 3 when it does not)').action(async () => {
+    const dir = engineDir(loadConfig(ctx.env));
+    const state = await runningEngine(dir);
+    if (state !== null) {
+      ctx.stdout.write(`running: ${state.url} (ClickHouse ${state.version}, supervisor pid ${state.supervisorPid}, engine pid ${state.enginePid}, ` +
+        `started ${state.startedAt}, ${state.restarts} restart(s), data in ${dir})\n`);
       return setExit(0);
     }
-    ctx.stdout.write(state === null ? `not running (no server started in ${dir()})\n` : `not running (stale record of pid ${state.pid} in ${dir()}; "darkscope clickhouse start" replaces it)\n`);
+    const last = await readEngineState(engineDirPaths(dir));
+    ctx.stdout.write(last === null ? `not running (no store started in ${dir})\n`
+      : `not running (last ${last.status}${last.reason !== undefined ? `: ${last.reason}` : ''}; data in ${dir}; any command, or "darkscope clickhouse start", starts it)\n`);
     setExit(3);
   });
   return new Command('clickhouse')
-    .description('Manage the local ClickHouse server darkscope starts when no --clickhouse-url is given and nothing answers on localhost:8123 (data in DARKSCOPE_HOME, default ~/.local/share/darkscope)')
+    .description('Manage darkscope\'s embedded ClickHouse, used when no --clickhouse-url / DARKSCOPE_CLICKHOUSE_URL is given (data in DARKSCOPE_HOME/engine, default ~/.local/share/darkscope/engine)')
     .addCommand(start)
     .addCommand(stop)
     .addCommand(status);

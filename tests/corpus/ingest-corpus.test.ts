@@ -15,9 +15,9 @@ import { writePcap } from '../helpers/capture-writer.js';
 import { corpusEntries, type CorpusEntry } from '../helpers/corpus.js';
 import { ethernet, ipv6, tcp } from '../helpers/frames.js';
 import { runCli, type CliRun } from '../helpers/run-cli.js';
-import { freshDatabase, type TestDatabase } from './helpers/db.js';
-import { expectExactlyStored, parseIngestSummary, rawCount, storeEnv, tempDir, type TempDir } from './helpers/ingest.js';
-import { dayStart } from './helpers/packets.js';
+import { freshDatabase, type TestDatabase } from '../integration/helpers/db.js';
+import { expectExactlyStored, parseIngestSummary, rawCount, storeEnv, tempDir, type TempDir } from '../integration/helpers/ingest.js';
+import { dayStart } from '../integration/helpers/packets.js';
 
 const SENSOR = 'corpus';
 
