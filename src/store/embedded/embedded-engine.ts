@@ -13,7 +13,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DarkscopeError } from '../../errors.js';
-import { engineDirPaths, ensureEngineDirs, processAlive, readEngineState, storePassword, type EngineDirPaths, type EngineState } from './engine-dir.js';
+import { engineAnswers, engineDirPaths, ensureEngineDirs, processAlive, readEngineState, storePassword, type EngineDirPaths, type EngineState } from './engine-dir.js';
 import { supervisorEntry } from './entry-points.js';
 
 export interface EmbeddedEngineOptions {
@@ -55,15 +55,7 @@ function unavailable(why: string): DarkscopeError {
     `darkscope's embedded ClickHouse has no build for this machine (${why}; builds exist for linux x64/arm64 with glibc and macOS x64/arm64)`, { platform: why });
 }
 
-async function answers(state: EngineState): Promise<boolean> {
-  try {
-    const res = await fetch(`${state.url}/darkscope/health`, { signal: AbortSignal.timeout(5_000) });
-    await res.text();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
+const answers = (state: EngineState): Promise<boolean> => engineAnswers(state.url, 5_000);
 
 async function logTail(path: string, lines = 8): Promise<string> {
   try {

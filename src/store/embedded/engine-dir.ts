@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive } from '../local-server.js';
 
 export interface EngineDirPaths {
   readonly dir: string;
@@ -105,13 +106,24 @@ export async function storePassword(p: EngineDirPaths, opts: { empty?: boolean }
   return password;
 }
 
-/** True when a process with this pid exists (signal 0). */
+/**
+ * True when a recorded pid names a live process. A record holds 0 while no
+ * engine runs, and signal 0 to pid 0 would ask about the whole process group.
+ */
 export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
+}
+
+/** The engine process's exit code for "cannot run here" (no chdb build, data directory locked): not retried. */
+export const ENGINE_EXIT_UNUSABLE = 3;
+
+/** True when the engine at `url` runs SELECT 1 (its /darkscope/health) within `timeoutMs`. */
+export async function engineAnswers(url: string, timeoutMs: number): Promise<boolean> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const res = await fetch(`${url}/darkscope/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.text();
+    return res.ok;
+  } catch {
+    return false;
   }
 }

@@ -13,11 +13,8 @@
  */
 
 import { pino } from 'pino';
-import { engineDirPaths, storePassword } from './engine-dir.js';
+import { ENGINE_EXIT_UNUSABLE, engineDirPaths, storePassword } from './engine-dir.js';
 import { createEngineHttpServer } from './engine-http.js';
-
-/** Exit code for "the engine cannot run here" (no chdb build, data directory locked): the supervisor does not retry. */
-export const ENGINE_EXIT_UNUSABLE = 3;
 
 async function main(): Promise<void> {
   const [dir, portText, memoryText] = process.argv.slice(2);

@@ -22,7 +22,8 @@ import { createServer } from 'node:net';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { engineDirPaths, ensureEngineDirs, readEngineState, storePassword, writeEngineState, type EngineState } from './engine-dir.js';
+import { freePort } from '../local-server.js';
+import { ENGINE_EXIT_UNUSABLE, engineAnswers, engineDirPaths, ensureEngineDirs, readEngineState, storePassword, writeEngineState, type EngineState } from './engine-dir.js';
 import { engineEntry } from './entry-points.js';
 
 const HEALTH_EVERY_MS = 5_000;
@@ -31,7 +32,6 @@ const HEALTH_FAILURES_BEFORE_RESTART = 3;
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 20_000;
 const MAX_DEATHS_PER_MINUTE = 5;
-const ENGINE_EXIT_UNUSABLE = 3;
 
 interface SupervisorOptions {
   /** 0: half of the machine's memory. */
@@ -46,27 +46,7 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/darkscope/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    await res.text();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
+const healthy = (url: string): Promise<boolean> => engineAnswers(url, HEALTH_TIMEOUT_MS);
 
 async function main(): Promise<void> {
   const [dir, optionsText] = process.argv.slice(2);
@@ -78,7 +58,7 @@ async function main(): Promise<void> {
   const options = JSON.parse(optionsText ?? '{}') as SupervisorOptions;
   const paths = engineDirPaths(dir);
   await ensureEngineDirs(paths);
-  await storePassword(paths); // made before the engine reads it
+  const password = await storePassword(paths); // made before the engine reads it
   // INSERT data a killed engine left behind.
   await rm(paths.tmp, { recursive: true, force: true });
   await ensureEngineDirs(paths);
@@ -137,7 +117,7 @@ async function main(): Promise<void> {
         if (c.exitCode === ENGINE_EXIT_UNUSABLE) await fail(`the engine cannot run here (see ${paths.engineLog})`);
         if (c.exitCode === null) c.kill('SIGKILL');
       } else {
-        const version = await fetch(`${url}/?query=SELECT%20version()`, { headers: { 'X-ClickHouse-User': 'default', 'X-ClickHouse-Key': await storePassword(paths) } })
+        const version = await fetch(`${url}/?query=SELECT%20version()`, { headers: { 'X-ClickHouse-User': 'default', 'X-ClickHouse-Key': password } })
           .then((r) => r.text()).catch(() => '');
         await save({ status: 'ready', version: version.trim(), reason: undefined });
         log.info({ url, version: version.trim() }, 'engine ready');
