@@ -25,7 +25,7 @@ import { migrate } from '../src/store/migrate.js';
 import { col } from '../src/store/row-decoders.js';
 import { sql, sqlIdent } from '../src/store/sql.js';
 import { median } from './ingest-compare.js';
-import { runSampled } from './proc-sampler.js';
+import { cpuSec, rssMb, runSampled } from './proc-sampler.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}bin/darkscope.js`;
@@ -66,25 +66,6 @@ export interface ClusterIngestFigures {
 
 const CLUSTER = 'darkscope_bench';
 const CLUSTER_2X1 = 'darkscope_bench_2x1';
-
-function cpuSec(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function clusterPids(cluster: LocalCluster): Promise<number[]> {
   const pids: number[] = [];

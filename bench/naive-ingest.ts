@@ -18,7 +18,11 @@ const pcapParser = require('pcap-parser') as { parse(path: string): NodeJS.Event
 
 const [file, url, database] = process.argv.slice(2);
 const BATCH = 100_000;
-const client = createClient({ url, request_timeout: 300_000 });
+// The server's credentials come as darkscope's own variables (bench/ingest-compare.ts serverEnv).
+const client = createClient({
+  url, request_timeout: 300_000,
+  username: process.env.DARKSCOPE_CLICKHOUSE_USER ?? 'default', password: process.env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '',
+});
 const classify = createClassifier({ labels: LabelSet.empty(), enricher: await createEnricher({}) });
 // JSON cannot carry the raw bytes of a FixedString(16) (bytes above 0x7f become
 // two UTF-8 bytes), so this pipeline leaves IPv6 address bytes as zeros; their

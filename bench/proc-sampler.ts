@@ -11,8 +11,32 @@ export interface ProcRun {
   wallMs: number;
   cpuSec: number;
   peakRssMb: number;
+  /** The watched processes (a ClickHouse server or engine): CPU used during the run and their peak VmRSS sum. */
+  watchedCpuSec: number;
+  watchedPeakRssMb: number;
   stdout: string;
   stderr: string;
+}
+
+/** CPU seconds (user + system) a running process has used; 0 when it is gone. */
+export function cpuSec(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Current resident memory of a process, MB; 0 when it is gone. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function sample(pid: number): { rssKb: number; cpuSec: number } | null {
@@ -38,8 +62,18 @@ function descendants(pid: number): number[] {
   }
 }
 
-export function runSampled(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ProcRun> {
+export interface SampleOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Processes outside the command's tree to watch while it runs (the server it talks to). */
+  watch?: readonly number[];
+}
+
+export function runSampled(cmd: string, args: string[], opts: SampleOptions = {}): Promise<ProcRun> {
   return new Promise((resolve, reject) => {
+    const watch = opts.watch ?? [];
+    const watchedCpu0 = watch.reduce((a, p) => a + cpuSec(p), 0);
+    let watchedPeakRssMb = watch.reduce((a, p) => a + rssMb(p), 0);
     const t0 = performance.now();
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -49,6 +83,7 @@ export function runSampled(cmd: string, args: string[], opts: { env?: NodeJS.Pro
     child.stdin.end(opts.input ?? '');
     const peak = new Map<number, { rssKb: number; cpuSec: number }>();
     const timer = setInterval(() => {
+      watchedPeakRssMb = Math.max(watchedPeakRssMb, watch.reduce((a, p) => a + rssMb(p), 0));
       if (child.pid === undefined) return;
       for (const pid of descendants(child.pid)) {
         const s = sample(pid);
@@ -65,6 +100,7 @@ export function runSampled(cmd: string, args: string[], opts: { env?: NodeJS.Pro
       for (const v of peak.values()) { rss += v.rssKb; cpu += v.cpuSec; }
       resolve({
         code: code ?? -1, wallMs: performance.now() - t0, cpuSec: cpu, peakRssMb: rss / 1024,
+        watchedCpuSec: watch.reduce((a, p) => a + cpuSec(p), 0) - watchedCpu0, watchedPeakRssMb,
         stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
       });
     });

@@ -282,7 +282,7 @@ async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: st
   }
 }
 
-export async function measureQueries(server: Pick<Server, 'url'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
+export async function measureQueries(server: Pick<Server, 'url' | 'username' | 'password'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
   const log = opts.log ?? (() => undefined);
   const runs = opts.runs ?? (opts.quick ? 10 : 30);
   const budgetMs = (opts.budgetSec ?? (opts.quick ? 8 : 10)) * 1000;
@@ -290,11 +290,13 @@ export async function measureQueries(server: Pick<Server, 'url'>, db: string, op
   const apiSeconds = opts.apiSeconds ?? (opts.quick ? 3 : 10);
   const connections = opts.connections ?? 10;
 
-  const seed = opts.seeded === true ? null : await seedRollups(server.url, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
+  const seed = opts.seeded === true ? null : await seedRollups(server, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
   log(`query: ${seed === null ? `measuring ${db} as seeded before` : `seeded ${db} in ${seed.seconds.toFixed(0)} s`}; ${runs} runs per query`);
 
   const env = {
     DARKSCOPE_CLICKHOUSE_URL: server.url,
+    DARKSCOPE_CLICKHOUSE_USER: server.username,
+    DARKSCOPE_CLICKHOUSE_PASSWORD: server.password,
     DARKSCOPE_DATABASE: db,
     DARKSCOPE_API_RATE_LIMIT: '0',
     DARKSCOPE_QUERY_TIMEOUT_SEC: String(QUERY_TIMEOUT_SEC),
@@ -303,6 +305,8 @@ export async function measureQueries(server: Pick<Server, 'url'>, db: string, op
   const cfg = loadConfig({ ...env, DARKSCOPE_QUERY_CACHE_SEC: '0' });
   const store = createStoreClient({
     url: cfg.clickhouse.url,
+    username: cfg.clickhouse.username,
+    password: cfg.clickhouse.password,
     database: cfg.clickhouse.database,
     requestTimeoutMs: (QUERY_TIMEOUT_SEC + 30) * 1000,
   });
@@ -341,6 +345,6 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.stderr.write('usage: tsx bench/query-latency.ts CLICKHOUSE_URL DATABASE [--quick]\n');
     process.exit(2);
   }
-  const r = await measureQueries({ url }, db, { quick: process.argv.includes('--quick'), seeded: true, log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await measureQueries({ url, username: process.env.DARKSCOPE_CLICKHOUSE_USER ?? 'default', password: process.env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '' }, db, { quick: process.argv.includes('--quick'), seeded: true, log: (m) => process.stderr.write(`${m}\n`) });
   process.stdout.write(`${JSON.stringify({ queries: r.queries, api: r.api, apiUncached: r.apiUncached }, null, 2)}\n`);
 }

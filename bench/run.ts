@@ -8,19 +8,25 @@
  *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
  *   npm run bench -- --parts cluster --cluster-packets 1000000
  *
- * A private ClickHouse server is started under bench/.data/ (or set
- * DARKSCOPE_BENCH_CLICKHOUSE_URL and DARKSCOPE_BENCH_CLICKHOUSE_TCP_PORT to use
- * a running one). Results: bench/results/latest.json and a table on stdout.
+ * Both engines side by side in one run (`--engines embedded,server`, the
+ * default): darkscope's embedded ClickHouse, started on a store under
+ * bench/.data/engine, and a private ClickHouse server under bench/.data/
+ * (or set DARKSCOPE_BENCH_CLICKHOUSE_URL, _USER, _PASSWORD and _TCP_PORT to
+ * use a running one). Results: bench/results/latest.json and a table on stdout.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { createStoreClient } from '../src/store/client.js';
+import { ensureEmbeddedEngine, stopEmbeddedEngine } from '../src/store/embedded/embedded-engine.js';
 import { startLocalServer, type LocalServer } from '../src/store/local-server.js';
+import { col } from '../src/store/row-decoders.js';
+import { sql } from '../src/store/sql.js';
 import { writeSynthCapture } from '../src/synth/generator.js';
 import { measureClusterIngest } from './cluster-ingest.js';
-import { runDarkscope, runNaive, runTshark, summarize, type IngestRun, type Server } from './ingest-compare.js';
+import { runDarkscope, runNaive, runTshark, summarize, type IngestRun, type PipelineSummary, type Server } from './ingest-compare.js';
 import { measureParse, type ParseFigures } from './parse-ceiling.js';
-import { measureQueries } from './query-latency.js';
+import { measureQueries, type QueryFigures } from './query-latency.js';
 import { ensureTshark } from './tshark-ingest.js';
 import { runSampled } from './proc-sampler.js';
 
@@ -30,6 +36,8 @@ const DATA = `${ROOT}bench/.data/`;
 interface Args {
   quick: boolean;
   parts: Set<string>;
+  /** Which ClickHouse to measure, in this order: `embedded` (darkscope's own), `server` (a ClickHouse server). */
+  engines: string[];
   /** The capture of the side-by-side ingest comparison (and of the parse part). */
   packets: number;
   /** The memory part's two darkscope ingests: a normal capture and one 10x larger. */
@@ -54,9 +62,12 @@ function parseArgs(argv: string[]): Args {
   const quick = argv.includes('--quick');
   const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,cluster').split(','));
   const rounds = Number(get('rounds') ?? (quick ? 1 : 3));
+  const engines = (get('engines') ?? 'embedded,server').split(',');
+  for (const e of engines) if (e !== 'embedded' && e !== 'server') throw new Error(`--engines: "${e}" is not embedded or server`);
   return {
     quick,
     parts,
+    engines,
     packets: Number(get('packets') ?? (quick ? 500_000 : 1_000_000)),
     midPackets: Number(get('mid-packets') ?? (quick ? 1_000_000 : 5_000_000)),
     bigPackets: Number(get('big-packets') ?? (quick ? 5_000_000 : 50_000_000)),
@@ -81,12 +92,50 @@ function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-async function server(): Promise<{ server: Server; stop: () => Promise<void> }> {
+interface Running {
+  server: Server;
+  stop: () => Promise<void>;
+}
+
+async function versionOf(url: string, username: string, password: string): Promise<string> {
+  const store = createStoreClient({ url, username, password, database: 'system' });
+  try {
+    const rows = await store.query(sql`SELECT version() AS v`, { v: col.string });
+    return rows[0]?.v ?? '?';
+  } finally {
+    await store.close();
+  }
+}
+
+/** darkscope's embedded ClickHouse on its own store under bench/.data/engine (what `darkscope` uses with no URL). */
+async function embedded(): Promise<Running> {
+  const dir = `${DATA}engine`;
+  const e = await ensureEmbeddedEngine({ dir });
+  const pids = [e.state.supervisorPid, e.state.enginePid].filter((p) => p > 0);
+  log(`embedded ClickHouse ${e.state.version} at ${e.url} (store ${dir}; engine pid ${e.state.enginePid}, supervisor pid ${e.state.supervisorPid})`);
+  return {
+    server: { name: 'embedded', label: `embedded ClickHouse ${e.state.version}`, url: e.url, username: e.username, password: e.password, tcpPort: null, pids },
+    stop: async () => { await stopEmbeddedEngine(dir); },
+  };
+}
+
+/** A private ClickHouse server, or the one DARKSCOPE_BENCH_CLICKHOUSE_URL names. */
+async function clickhouseServer(): Promise<Running> {
   const url = process.env.DARKSCOPE_BENCH_CLICKHOUSE_URL;
-  if (url !== undefined) return { server: { url, tcpPort: Number(process.env.DARKSCOPE_BENCH_CLICKHOUSE_TCP_PORT ?? 9000) }, stop: async () => undefined };
+  if (url !== undefined) {
+    const username = process.env.DARKSCOPE_BENCH_CLICKHOUSE_USER ?? 'default';
+    const password = process.env.DARKSCOPE_BENCH_CLICKHOUSE_PASSWORD ?? '';
+    const label = `ClickHouse server ${await versionOf(url, username, password)} (${url})`;
+    const tcpPort = Number(process.env.DARKSCOPE_BENCH_CLICKHOUSE_TCP_PORT ?? 9000);
+    return { server: { name: 'server', label, url, username, password, tcpPort, pids: [] }, stop: async () => undefined };
+  }
   const s: LocalServer = await startLocalServer({ dataDir: `${DATA}clickhouse` });
-  log(`ClickHouse started at ${s.url} (${s.binary})`);
-  return { server: { url: s.url, tcpPort: s.tcpPort }, stop: () => s.stop() };
+  const version = await versionOf(s.url, 'default', '');
+  log(`ClickHouse server ${version} started at ${s.url} (${s.binary})`);
+  return {
+    server: { name: 'server', label: `ClickHouse server ${version}`, url: s.url, username: 'default', password: '', tcpPort: s.tcpPort, pids: [s.pid] },
+    stop: () => s.stop(),
+  };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -111,65 +160,94 @@ async function main(): Promise<void> {
       `  reader + decode + classify         ${fmt(p.fullPerSec / 1e6, 2)} M packets/s  (${fmt((p.fullPerSec / p.ceilingPerSec) * 100, 1)}% of ceiling)`);
   }
 
-  let ch: Awaited<ReturnType<typeof server>> | null = null;
+  const running: Running[] = [];
   try {
-    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query')) ch = await server();
-    if (args.parts.has('ingest') && ch !== null) {
-      const withTshark = ensureTshark();
+    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query')) {
+      for (const e of args.engines) running.push(e === 'embedded' ? await embedded() : await clickhouseServer());
+    }
+    const targets = running.map((r) => r.server);
+    results.engines = targets.map((t) => ({ name: t.name, label: t.label }));
+    const ingestSummaries: PipelineSummary[] = [];
+    if (args.parts.has('ingest') && targets.length > 0) {
+      const withTshark = targets.some((t) => t.tcpPort !== null) && ensureTshark();
       const runs: IngestRun[] = [];
       for (let round = 1; round <= args.rounds; round++) {
-        log(`ingest round ${round}/${args.rounds}`);
-        runs.push(await runDarkscope(ch.server, file, args.packets));
-        runs.push(await runNaive(ch.server, file, args.packets));
-        if (withTshark) runs.push(await runTshark(ch.server, file, args.packets));
+        for (const t of targets) {
+          log(`ingest round ${round}/${args.rounds} on ${t.label}`);
+          runs.push(await runDarkscope(t, file, args.packets));
+          runs.push(await runNaive(t, file, args.packets));
+          if (withTshark && t.tcpPort !== null) runs.push(await runTshark(t, file, args.packets));
+        }
       }
       const s = summarize(runs);
+      ingestSummaries.push(...s);
       results.ingest = { runs, summary: s };
-      const ds = s.find((x) => x.pipeline === 'darkscope');
-      lines.push(`ingest (${fmt(args.packets)} packets into ClickHouse with all rollups, median of ${args.rounds}):`);
-      for (const x of s) {
-        lines.push(`  ${x.pipeline.padEnd(38)} ${fmt(x.packetsPerSec / 1e3, 1).padStart(8)} k packets/s  cpu ${fmt(x.cpuSec, 1)} s  peak RSS ${fmt(x.peakRssMb)} MB${x.allStored ? '' : '  (not every packet stored)'}`);
-      }
-      if (ds !== undefined) {
-        for (const x of s) if (x !== ds) lines.push(`  ratio darkscope / ${x.pipeline}: ${fmt(ds.packetsPerSec / x.packetsPerSec, 2)}x`);
+      lines.push(`ingest (${fmt(args.packets)} packets with all rollups, median of ${args.rounds}; RSS: peak of the pipeline's processes / of the ClickHouse processes):`);
+      for (const t of targets) {
+        lines.push(`  on ${t.label}:`);
+        const mine = s.filter((x) => x.engine === t.name);
+        const ds = mine.find((x) => x.pipeline === 'darkscope');
+        for (const x of mine) {
+          const ratio = ds !== undefined && x !== ds ? `  (darkscope ${fmt(ds.packetsPerSec / x.packetsPerSec, 2)}x)` : '';
+          lines.push(`    ${x.pipeline.padEnd(38)} ${fmt(x.packetsPerSec / 1e3, 1).padStart(7)} k packets/s  cpu ${fmt(x.cpuSec, 1)} s + ClickHouse ${fmt(x.serverCpuSec, 1)} s  ` +
+            `RSS ${fmt(x.peakRssMb)} / ${fmt(x.serverPeakRssMb)} MB${x.allStored ? '' : '  (not every packet stored)'}${ratio}`);
+        }
       }
     }
-    if (args.parts.has('memory') && ch !== null) {
+    if (args.parts.has('memory') && targets.length > 0) {
+      const t = targets[0];
       const mid = await capture(args.midPackets);
       const big = await capture(args.bigPackets);
-      log(`memory: ingest of ${fmt(args.midPackets)} and ${fmt(args.bigPackets)} packets`);
-      const small = await runDarkscope(ch.server, mid, args.midPackets, 'bench_mem_small');
-      const large = await runDarkscope(ch.server, big, args.bigPackets, 'bench_mem_large');
-      results.memory = { small, large };
+      log(`memory: ingest of ${fmt(args.midPackets)} and ${fmt(args.bigPackets)} packets on ${t.label}`);
+      const small = await runDarkscope(t, mid, args.midPackets, 'bench_mem_small');
+      const large = await runDarkscope(t, big, args.bigPackets, 'bench_mem_large');
+      results.memory = { engine: t.name, small, large };
       const row = (n: number, r: IngestRun) =>
-        `  ${fmt(n).padStart(10)} packets  peak RSS ${fmt(r.peakRssMb).padStart(4)} MB  ${fmt(r.packetsPerSec / 1e3, 1).padStart(6)} k packets/s  cpu ${fmt(r.cpuSec, 1)} s${r.stored === n ? '' : `  (stored ${fmt(r.stored)})`}`;
-      lines.push('memory and throughput (darkscope ingest alone, all rollups):', row(args.midPackets, small), row(args.bigPackets, large));
+        `  ${fmt(n).padStart(10)} packets  darkscope peak RSS ${fmt(r.peakRssMb).padStart(4)} MB (ClickHouse ${fmt(r.serverPeakRssMb)} MB)  ${fmt(r.packetsPerSec / 1e3, 1).padStart(6)} k packets/s  cpu ${fmt(r.cpuSec, 1)} s${r.stored === n ? '' : `  (stored ${fmt(r.stored)})`}`;
+      lines.push(`memory and throughput (darkscope ingest alone, all rollups, on ${t.label}):`, row(args.midPackets, small), row(args.bigPackets, large));
     }
-    if (args.parts.has('query') && ch !== null) {
-      log('query: seeding rollups, then query latency and API throughput');
-      const q = await measureQueries(ch.server, 'bench_query', { quick: args.quick, log });
-      results.query = q;
-      const seed = q.seed;
-      if (seed === null) throw new Error('the query part seeds its own database');
-      const sz = seed.size;
-      const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
-      const settled = q.settle.settled ? `merges settled in ${fmt(q.settle.seconds)} s` : `merges still running after ${fmt(q.settle.seconds)} s`;
-      lines.push(`query (timed runs after a warm-up; ${settled}; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
-        `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(seed.seconds)} s ` +
-        `(port_1h ${m(seed.rows.port_1h)} rows, port_1d ${m(seed.rows.port_1d)}, source_1h ${m(seed.rows.source_1h)}); ` +
-        `a day: ${m(seed.lastDay.packets)} packets, ${fmt(seed.lastDay.ports)} ports, ${fmt(seed.lastDay.sources)} sources`);
-      for (const x of q.queries) {
-        const target = x.target === undefined ? '' : `  (target p50 < ${x.target.p50Ms}, p95 < ${x.target.p95Ms})`;
-        lines.push(`  ${x.request.padEnd(52)} ${x.grain.padEnd(6)} p50 ${fmt(x.p50Ms).padStart(6)} ms  p95 ${fmt(x.p95Ms).padStart(6)} ms  ${String(x.runs).padStart(2)} runs${x.errors > 0 ? `  ${x.errors} errors` : ''}${target}`);
+    const queryFigures: Array<{ engine: Server; q: QueryFigures }> = [];
+    if (args.parts.has('query')) {
+      for (const t of targets) {
+        log(`query on ${t.label}: seeding rollups, then query latency and API throughput`);
+        const q = await measureQueries(t, 'bench_query', { quick: args.quick, log });
+        queryFigures.push({ engine: t, q });
+        const seed = q.seed;
+        if (seed === null) throw new Error('the query part seeds its own database');
+        const sz = seed.size;
+        const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
+        const settled = q.settle.settled ? `merges settled in ${fmt(q.settle.seconds)} s` : `merges still running after ${fmt(q.settle.seconds)} s`;
+        lines.push(`query on ${t.label} (timed runs after a warm-up; ${settled}; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
+          `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(seed.seconds)} s ` +
+          `(port_1h ${m(seed.rows.port_1h)} rows, port_1d ${m(seed.rows.port_1d)}, source_1h ${m(seed.rows.source_1h)}); ` +
+          `a day: ${m(seed.lastDay.packets)} packets, ${fmt(seed.lastDay.ports)} ports, ${fmt(seed.lastDay.sources)} sources`);
+        for (const x of q.queries) {
+          const target = x.target === undefined ? '' : `  (target p50 < ${x.target.p50Ms}, p95 < ${x.target.p95Ms})`;
+          lines.push(`  ${x.request.padEnd(52)} ${x.grain.padEnd(6)} p50 ${fmt(x.p50Ms).padStart(6)} ms  p95 ${fmt(x.p95Ms).padStart(6)} ms  ${String(x.runs).padStart(2)} runs${x.errors > 0 ? `  ${x.errors} errors` : ''}${target}`);
+        }
+        for (const a of [q.api, q.apiUncached]) {
+          lines.push(`  API ${a.path}, result cache ${a.cacheSec > 0 ? `${fmt(a.cacheSec)} s` : 'off'} (autocannon, ${a.connections} connections, ${fmt(a.seconds)} s): ` +
+            `${fmt(a.requestsPerSec, 1)} requests/s (${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
+            `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
+        }
       }
-      for (const a of [q.api, q.apiUncached]) {
-        lines.push(`  API ${a.path}, result cache ${a.cacheSec > 0 ? `${fmt(a.cacheSec)} s` : 'off'} (autocannon, ${a.connections} connections, ${fmt(a.seconds)} s): ` +
-          `${fmt(a.requestsPerSec, 1)} requests/s (${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
-          `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
+      results.query = Object.fromEntries(queryFigures.map(({ engine, q }) => [engine.name, q]));
+    }
+    if (targets.length > 1 && (ingestSummaries.length > 0 || queryFigures.length > 0)) {
+      lines.push('engines side by side:');
+      for (const t of targets) {
+        const ds = ingestSummaries.find((x) => x.engine === t.name && x.pipeline === 'darkscope');
+        const q = queryFigures.find((x) => x.engine === t)?.q;
+        const part = (name: string) => {
+          const f = q?.queries.find((x) => x.name === name);
+          return f === undefined ? '' : `  ${name} p50/p95 ${fmt(f.p50Ms)}/${fmt(f.p95Ms)} ms`;
+        };
+        const ingest = ds === undefined ? '' : `ingest ${fmt(ds.packetsPerSec / 1e3, 1)} k packets/s, RSS darkscope ${fmt(ds.peakRssMb)} MB, ClickHouse ${fmt(ds.serverPeakRssMb)} MB`;
+        lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}`);
       }
     }
   } finally {
-    await ch?.stop();
+    for (const r of running) await r.stop();
   }
 
   if (args.parts.has('cluster')) {

@@ -322,28 +322,42 @@ async function pool(tasks: Array<() => Promise<void>>, n: number): Promise<void>
 export const SEED_TABLES = ['port_1m', 'port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d', 'total_1h', 'total_1d'] as const;
 
 /** A fresh `db` (dropped if it exists) migrated by `darkscope migrate`. */
-export async function freshDatabase(url: string, db: string): Promise<void> {
-  const ch = createClient({ url, request_timeout: 600_000, log: { level: ClickHouseLogLevel.OFF } });
+/** Where to seed: a ClickHouse HTTP endpoint and its user. */
+export interface SeedTarget {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+function client(t: SeedTarget, timeoutMs: number): ClickHouseClient {
+  return createClient({ url: t.url, username: t.username, password: t.password, request_timeout: timeoutMs, log: { level: ClickHouseLogLevel.OFF } });
+}
+
+export async function freshDatabase(t: SeedTarget, db: string): Promise<void> {
+  const ch = client(t, 600_000);
   try {
     await ch.command({ query: `DROP DATABASE IF EXISTS \`${db}\`` });
   } finally {
     await ch.close();
   }
-  execFileSync(process.execPath, [BIN, 'migrate', '--database', db], { env: { ...process.env, DARKSCOPE_CLICKHOUSE_URL: url }, stdio: 'ignore' });
+  execFileSync(process.execPath, [BIN, 'migrate', '--database', db], {
+    env: { ...process.env, DARKSCOPE_CLICKHOUSE_URL: t.url, DARKSCOPE_CLICKHOUSE_USER: t.username, DARKSCOPE_CLICKHOUSE_PASSWORD: t.password },
+    stdio: 'ignore',
+  });
 }
 
 /**
  * Creates `db` afresh and fills its rollups (see the file header). `now`
  * (epoch seconds) is where the history ends.
  */
-export async function seedRollups(url: string, db: string, s: SeedSize, opts: { now?: number; log?: (msg: string) => void } = {}): Promise<SeedResult> {
+export async function seedRollups(t: SeedTarget, db: string, s: SeedSize, opts: { now?: number; log?: (msg: string) => void } = {}): Promise<SeedResult> {
   const log = opts.log ?? (() => undefined);
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const today = Math.floor(now / DAY) * DAY;
   const t0 = performance.now();
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-  await freshDatabase(url, db);
-  const ch = createClient({ url, request_timeout: 1_800_000, log: { level: ClickHouseLogLevel.OFF } });
+  await freshDatabase(t, db);
+  const ch = client(t, 1_800_000);
   try {
     // The unique-count precision the schema was migrated with (uniqCombined(N)), read back from the table.
     const type = await scalarText(ch, `SELECT type FROM system.columns WHERE database = '${db}' AND table = 'port_1h' AND name = 'sources'`);
@@ -430,7 +444,8 @@ VALUES ('${SEED_SENSOR}', ['${SEED_DARKNET}'], 65536, toDateTime(${now}, 'UTC'))
   }
 }
 
-// `tsx bench/seed-rollups.ts URL DATABASE [--quick] [--day-days N] [--hour-days N] [--minute-days N]`: seed by hand.
+// `tsx bench/seed-rollups.ts URL DATABASE [--quick] [--day-days N] [--hour-days N] [--minute-days N]`: seed by hand
+// (user and password from DARKSCOPE_CLICKHOUSE_USER / DARKSCOPE_CLICKHOUSE_PASSWORD).
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const opt = (name: string) => {
@@ -449,6 +464,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     hourDays: opt('hour-days') ?? base.hourDays,
     minuteDays: opt('minute-days') ?? base.minuteDays,
   };
-  const r = await seedRollups(url, db, size, { log: (m) => process.stderr.write(`${m}\n`) });
+  const target = { url, username: process.env.DARKSCOPE_CLICKHOUSE_USER ?? 'default', password: process.env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '' };
+  const r = await seedRollups(target, db, size, { log: (m) => process.stderr.write(`${m}\n`) });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
