@@ -23,6 +23,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { StoreClient } from './client.js';
 import { shardSlot } from './cluster/shard-slot.js';
 import { loadTopology, SAME_REPLICA_SETTINGS } from './cluster/topology.js';
+import { knownInsertSettings, packetInsertSettings } from './insert-settings.js';
 import { withoutRecords, type EncodedRows } from './packet-rows.js';
 import { RAW_COLUMNS } from './raw-columns.js';
 import { sql, sqlIdent, sqlJoin } from './sql.js';
@@ -72,19 +73,12 @@ function storedInSlot(rows: EncodedRows, ranges: readonly StoredRange[], slots: 
   };
 }
 
-/**
- * Every insert feeds the raw table and nine materialized views; by default
- * ClickHouse runs the views one after the other in the inserting thread.
- * parallel_view_processing runs them on several threads: measured here
- * (2 cores, 5 M packets) 164 k packets/s without it, 205-211 k with it.
- */
-const INSERT_SETTINGS: ClickHouseSettings = Object.freeze({ parallel_view_processing: 1 });
-const CLUSTER_INSERT_SETTINGS: ClickHouseSettings = Object.freeze({ ...INSERT_SETTINGS, ...SAME_REPLICA_SETTINGS, insert_distributed_sync: 1 });
-
 export class BatchWriter {
   private readonly insertQuery: string;
   /** Cluster mode: the total shard weight, loaded once. */
   private slots: Promise<number> | undefined;
+  /** The insert settings for this server (see insert-settings.ts), loaded once. */
+  private settings: Promise<ClickHouseSettings> | undefined;
 
   constructor(private readonly store: StoreClient) {
     const cols = sqlJoin(RAW_COLUMNS.map((c) => sqlIdent(c.name)));
@@ -97,6 +91,16 @@ export class BatchWriter {
     this.slots ??= loadTopology(this.store, cluster).then((t) => t.totalWeight);
     this.slots.catch(() => { this.slots = undefined; }); // retried on the next attempt
     return this.slots;
+  }
+
+  /** The settings every packets insert carries on this store. */
+  insertSettings(): Promise<ClickHouseSettings> {
+    this.settings ??= knownInsertSettings(this.store).then((known) => {
+      const base = packetInsertSettings(known);
+      return (this.store.cluster ?? null) === null ? base : Object.freeze({ ...base, ...SAME_REPLICA_SETTINGS, insert_distributed_sync: 1 });
+    });
+    this.settings.catch(() => { this.settings = undefined; }); // retried on the next attempt
+    return this.settings;
   }
 
   async write(batch: PacketBatch, opts: WriteOptions): Promise<WriteResult> {
@@ -119,10 +123,11 @@ export class BatchWriter {
   }
 
   private async insert(rows: Buffer): Promise<void> {
+    const settings = await this.insertSettings();
     const res = await this.store.clickhouse.exec({
       query: this.insertQuery,
       values: Readable.from([rows]),
-      clickhouse_settings: (this.store.cluster ?? null) === null ? INSERT_SETTINGS : CLUSTER_INSERT_SETTINGS,
+      clickhouse_settings: settings,
     });
     for await (const _chunk of res.stream) {
       // drain the (empty) response so the socket is released
