@@ -6,12 +6,13 @@ import { defineConfig } from 'vitest/config';
 //   ClickHouse 26.x, installed by npm ci); see tests/integration/global-setup.ts.
 // - integration-server: the same files on a ClickHouse server (Debian's 18.16
 //   here, or DARKSCOPE_TEST_CLICKHOUSE_URL); see global-setup-server.ts. Adds
-//   the files that start servers of their own (outage, the managed server).
+//   the files that start servers of their own (outage, the managed server)
+//   and the one that compares both engines (it starts an embedded engine).
 // - cluster: ZooKeeper and a 2-shard x 2-replica cluster on loopback; its
 //   files share that cluster (one stops a replica), so they run one at a time.
 // - corpus: real third-party captures (DARKSCOPE_CORPUS or ../shared/corpus).
 // `npm test` runs unit + integration; `npm run test:full` the other three.
-const SERVER_ONLY = ['tests/integration/ingest-outage.test.ts', 'tests/integration/store-local-server.test.ts'];
+const SERVER_ONLY = ['tests/integration/ingest-outage.test.ts', 'tests/integration/store-local-server.test.ts', 'tests/integration/engines-same-report.test.ts'];
 const EMBEDDED_ONLY = ['tests/integration/cli-embedded-clickhouse.test.ts', 'tests/integration/engine-*.test.ts'];
 
 export default defineConfig({

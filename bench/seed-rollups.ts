@@ -247,7 +247,7 @@ FROM (
     ${destLevel('sp')} AS l, toUInt8((dport + toUInt32(t)) % ${DEST_VARIANTS}) AS v
   FROM (${pairsSql(g, this.s, start, nBuckets, bucketSec)})
   GROUP BY t, proto, dport, class, tool, label
-) ANY LEFT JOIN ${this.table('seed_dest_lib')} USING (l, v)`, table);
+) AS seeded ANY LEFT JOIN ${this.table('seed_dest_lib')} USING (l, v)`, table);
   }
 
   /** geo_* rows of `nBuckets` buckets from `start`, generated. */
@@ -269,7 +269,7 @@ FROM (
     ${destLevel('sp')} AS l, toUInt8((src + dport) % ${DEST_VARIANTS}) AS v
   FROM (${pairsSql(this.s.hour, this.s, start, nBuckets, 3600)})
   GROUP BY t, src, proto, dport, class, tool, label, country, asn
-) ANY LEFT JOIN ${this.table('seed_dest_lib')} USING (l, v)`, 'source_1h');
+) AS seeded ANY LEFT JOIN ${this.table('seed_dest_lib')} USING (l, v)`, 'source_1h');
   }
 
   /** The day rows of `family` for one day, merged from its hour rows (as a day view would have written them). */

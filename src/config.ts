@@ -6,6 +6,18 @@
 import { isIP } from 'node:net';
 import { DarkscopeError } from './errors.js';
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The level of a command that prints its own progress and summary (ingest,
+ * demo, the query commands): its logs stay at `quiet` so they do not drown
+ * that output, unless the user asked for a level, which then applies as given
+ * (`--log-level info` included).
+ */
+export function commandLogLevel(cfg: Pick<Config, 'logLevel' | 'logLevelGiven'>, quiet: LogLevel = 'warn'): LogLevel {
+  return cfg.logLevelGiven ? cfg.logLevel : quiet;
+}
+
 export interface Config {
   readonly clickhouse: {
     /** URL given explicitly (flag or environment); null when the default is in use. */
@@ -68,7 +80,10 @@ export interface Config {
      */
     readonly trustProxy: readonly string[];
   };
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** --log-level / DARKSCOPE_LOG_LEVEL, 'info' when neither is given. */
+  readonly logLevel: LogLevel;
+  /** True when --log-level or DARKSCOPE_LOG_LEVEL set logLevel (see commandLogLevel). */
+  readonly logLevelGiven: boolean;
   /** darkscope's embedded ClickHouse (used when no ClickHouse URL is given). */
   readonly engine: {
     /** max_server_memory_usage of the engine process, bytes; 0 = half of the machine's memory. */
@@ -205,7 +220,8 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
     'an http(s) URL (e.g. http://ch-s2r1:8123)');
   const sensor = o.sensor ?? env.DARKSCOPE_SENSOR ?? 'default';
   if (!SENSOR.test(sensor)) throw bad(`sensor name "${sensor}" must be 1-64 characters of letters, digits, _ . : -`);
-  const logLevel = (o.logLevel ?? env.DARKSCOPE_LOG_LEVEL ?? 'info') as Config['logLevel'];
+  const logLevelText = o.logLevel ?? env.DARKSCOPE_LOG_LEVEL;
+  const logLevel = (logLevelText ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) throw bad(`log level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
   const host = o.host ?? env.DARKSCOPE_API_HOST ?? '127.0.0.1';
   if (!HOST.test(host)) throw bad(`API host "${host}" must be an address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)`);
@@ -259,6 +275,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       trustProxy,
     },
     logLevel,
+    logLevelGiven: logLevelText !== undefined,
     engine: {
       maxMemoryBytes: int(undefined, env, { flag: 'engine-max-memory-bytes', env: 'DARKSCOPE_ENGINE_MAX_MEMORY_BYTES' }, 0, 0, 1_000_000_000_000_000),
     },

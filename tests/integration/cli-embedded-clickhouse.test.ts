@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeSynthCapture } from '../../src/synth/generator.js';
 import { runBin } from '../helpers/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'darkscope-home-'));
@@ -117,4 +118,17 @@ describe('darkscope clickhouse start|stop|status (embedded engine)', () => {
     expect(m.stderr).toContain("started darkscope's embedded ClickHouse");
     expect(run(['clickhouse', 'stop']).code).toBe(0);
   });
+
+  it('cat capture.pcap | darkscope ingest --sensor s - starts the engine and stores exactly the capture\'s packets', async () => {
+    // The engine is started by a process whose standard input is the capture
+    // (a pipe): the engine must not read it, the ingest must read all of it.
+    const file = join(home, 'piped.pcap');
+    const truth = await writeSynthCapture(file, { packets: 20_000, seed: 12, startSec: Date.UTC(2024, 5, 1) / 1000, durationSec: 6 * 3600 });
+    const r = runBin(['ingest', '--sensor', 'piped', '--database', 'darkscope_reuse_test', '-'], { env, input: readFileSync(file) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("started darkscope's embedded ClickHouse");
+    expect(r.stderr).toMatch(new RegExp(`packets read ${truth.packets}, stored ${truth.packets}, skipped 0`));
+    const stored = await sql("SELECT count(), uniqExact(batch_key, record_index) FROM darkscope_reuse_test.packets WHERE sensor = 'piped' FORMAT TSV");
+    expect(stored.text).toBe(`${truth.packets}\t${truth.packets}\n`);
+  }, 120_000);
 });

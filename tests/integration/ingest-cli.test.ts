@@ -66,6 +66,22 @@ describe('darkscope ingest summary', () => {
     expect(good).toEqual([0, 1, 2].map((i) => ({ src: ip4n(`203.0.113.${10 + i}`), dport: 23 + i })));
   });
 
+  it('logs at warn by default and at the level asked for, --log-level info included', async () => {
+    const quiet = await freshDatabase('ingest_cli_quiet', { create: false });
+    const loud = await freshDatabase('ingest_cli_loud', { create: false });
+    try {
+      const a = await runCli(['ingest', '--sensor', 'cli', mixed], { env: storeEnv(quiet) });
+      expect(a.code, a.stderr).toBe(0);
+      expect(a.stderr).not.toContain('schema migrations applied');
+      const b = await runCli(['ingest', '--sensor', 'cli', '--log-level', 'info', mixed], { env: storeEnv(loud) });
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stderr).toContain('schema migrations applied');
+    } finally {
+      await quiet.dispose();
+      await loud.dispose();
+    }
+  });
+
   it('a rerun skips both inputs as already ingested and says so', async () => {
     const r = await runCli(['ingest', '--sensor', 'cli', '--batch-rows', '1000', synth.path, mixed], { env: storeEnv(db) });
     expect(r.code, r.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { commandLogLevel, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
@@ -26,5 +26,14 @@ describe('loadConfig', () => {
     expect(msg({ DARKSCOPE_CLICKHOUSE_URL: 'localhost:8123' })).toBe('ClickHouse URL "localhost:8123" must use http or https (the HTTP interface, port 8123 by default)');
     expect(msg({}, { database: 'my-db' })).toBe('database name "my-db" must match ^[A-Za-z_][A-Za-z0-9_]{0,62}$');
     expect(msg({}, { sensor: 'a b' })).toBe('sensor name "a b" must be 1-64 characters of letters, digits, _ . : -');
+  });
+
+  it('a command that prints its own summary logs at warn unless a level is asked for, info included', () => {
+    expect(commandLogLevel(loadConfig({}))).toBe('warn');
+    expect(loadConfig({}).logLevel).toBe('info'); // serve's level
+    expect(commandLogLevel(loadConfig({}, { logLevel: 'info' }))).toBe('info');
+    expect(commandLogLevel(loadConfig({ DARKSCOPE_LOG_LEVEL: 'info' }))).toBe('info');
+    expect(commandLogLevel(loadConfig({ DARKSCOPE_LOG_LEVEL: 'debug' }, { logLevel: 'error' }))).toBe('error');
+    expect(commandLogLevel(loadConfig({}), 'silent')).toBe('silent');
   });
 });

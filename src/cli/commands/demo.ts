@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../../config.js';
+import { commandLogLevel, loadConfig } from '../../config.js';
 import { demoLabels, demoScenario, DEMO_DARKNET, DEMO_DATABASE, DEMO_PACKETS, DEMO_SENSOR, DEMO_TREND_DAYS, DEMO_WEEK_SECONDS } from '../../demo/scenario.js';
 import { createLogger } from '../../logger.js';
 import { parseFilters } from '../../query/filters.js';
@@ -64,7 +64,7 @@ export async function runDemo(ctx: CliContext, o: Record<string, unknown>): Prom
   await writeSynthCapture(capture, scenario);
 
   // A fresh database on every run: the demo's week moves with the clock.
-  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr);
+  const logger = createLogger(commandLogLevel(cfg), ctx.stderr);
   const store = await connectStore(cfg, logger, { migrate: false, ...cliConnectOptions(ctx) });
   try {
     await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(database)}`);

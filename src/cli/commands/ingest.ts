@@ -3,7 +3,7 @@
  * ClickHouse (raw packets + rollups), resumable after a crash.
  */
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config.js';
+import { commandLogLevel, loadConfig } from '../../config.js';
 import { expandInputs, type InputFormat } from '../../ingest/input/index.js';
 import { ingestInputs, type IngestSummary } from '../../ingest/pipeline.js';
 import { createLogger } from '../../logger.js';
@@ -45,7 +45,7 @@ Examples:
 
 export async function runIngest(ctx: CliContext, inputs: string[], o: Record<string, unknown>): Promise<number> {
   const cfg = loadConfig(ctx.env, overridesFrom(o));
-  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr).child({ module: 'ingest' });
+  const logger = createLogger(commandLogLevel(cfg), ctx.stderr).child({ module: 'ingest' });
   const specs = await expandInputs(inputs);
   const classifiers = await classifiersFromConfig(cfg.ingest);
   const store = await connectStore(cfg, logger, { migrate: true, ...cliConnectOptions(ctx) });

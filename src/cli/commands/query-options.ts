@@ -5,7 +5,7 @@
  * the store. They call the query layer directly, not the HTTP API.
  */
 import { Command, Option } from 'commander';
-import { loadConfig, type Config } from '../../config.js';
+import { commandLogLevel, loadConfig, type Config } from '../../config.js';
 import { DarkscopeError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { SCAN_TOOLS, TRAFFIC_CLASSES } from '../../query/filters.js';
@@ -85,7 +85,7 @@ export function rangeQueryFromOptions(o: Record<string, unknown>, q: QueryContex
 export async function withQueryContext(ctx: CliContext, o: Record<string, unknown>, fn: (q: QueryContext, cfg: Readonly<Config>) => Promise<void>): Promise<number> {
   // --sensor here is a filter, not the ingest sensor name the config validates.
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), sensor: undefined });
-  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, ctx.stderr).child({ module: 'query' });
+  const logger = createLogger(commandLogLevel(cfg), ctx.stderr).child({ module: 'query' });
   const store = await connectStore(cfg, logger, { migrate: false, ...cliConnectOptions(ctx) });
   try {
     await fn(queryContext(cfg, store), cfg);
