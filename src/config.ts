@@ -5,6 +5,9 @@
  */
 import { isIP } from 'node:net';
 import { DarkscopeError } from './errors.js';
+import { parseIntegerOption } from './integer-option.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './store/client.js';
+import { DEFAULT_MINUTE_DAYS, DEFAULT_RAW_DAYS } from './store/retention.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -145,11 +148,7 @@ function int(flag: string | number | undefined, env: Env, s: Setting, def: numbe
   const value = flag !== undefined ? String(flag) : env[s.env];
   const source = flag !== undefined ? `--${s.flag}` : `"${s.env}"`;
   if (value === undefined || value === '') return def;
-  if (!/^-?\d+$/.test(value.trim())) throw bad(`${source} value "${value}" is not an integer`);
-  const n = Number(value);
-  if (n < min) throw bad(`${source} value ${n} is less than min allowed ${min}`);
-  if (n > max) throw bad(`${source} value ${n} is more than max allowed ${max}`);
-  return n;
+  return parseIntegerOption(value, source, min, max);
 }
 
 function list(flag: string[] | undefined, env: Env, envName: string): string[] {
@@ -241,7 +240,7 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       database,
       username: o.user ?? env.DARKSCOPE_CLICKHOUSE_USER ?? 'default',
       password: o.password ?? env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '',
-      requestTimeoutMs: int(undefined, env, { flag: 'clickhouse-timeout-ms', env: 'DARKSCOPE_CLICKHOUSE_TIMEOUT_MS' }, 60_000, 1_000, 3_600_000),
+      requestTimeoutMs: int(undefined, env, { flag: 'clickhouse-timeout-ms', env: 'DARKSCOPE_CLICKHOUSE_TIMEOUT_MS' }, DEFAULT_REQUEST_TIMEOUT_MS, 1_000, 3_600_000),
       cluster,
       clusterNodes,
     },
@@ -257,8 +256,8 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       maxInFlight: int(o.maxInFlight, env, { flag: 'max-in-flight', env: 'DARKSCOPE_MAX_IN_FLIGHT' }, 2, 1, MAX_IN_FLIGHT_LIMIT),
     },
     retention: {
-      rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, 30, 1, 36_500),
-      minuteDays: int(o.minuteDays, env, { flag: 'minute-days', env: 'DARKSCOPE_RETENTION_MINUTE_DAYS' }, 14, 1, 36_500),
+      rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, DEFAULT_RAW_DAYS, 1, 36_500),
+      minuteDays: int(o.minuteDays, env, { flag: 'minute-days', env: 'DARKSCOPE_RETENTION_MINUTE_DAYS' }, DEFAULT_MINUTE_DAYS, 1, 36_500),
     },
     query: {
       timeoutSec: int(o.queryTimeoutSec, env, { flag: 'query-timeout-sec', env: 'DARKSCOPE_QUERY_TIMEOUT_SEC' }, 10, 1, 3_600),

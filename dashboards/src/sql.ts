@@ -15,6 +15,9 @@
  *   column is compared as text;
  * - rollups hold partial rows: every read aggregates (sum, uniqCombinedMerge).
  */
+import { portLabelSql } from '../../src/net/protocols.js';
+import { HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC } from '../../src/query/grain.js';
+import { DEFAULT_MINUTE_DAYS } from '../../src/store/retention.js';
 import { UNIQ_PRECISION } from '../../src/store/rollups.js';
 
 /** Unique count of a rollup state column (`uniqCombinedMerge(17)(col)`), same precision as the views write. */
@@ -98,27 +101,34 @@ export interface Grain {
 
 /** Seconds covered by the dashboard's time range. */
 export const RANGE_SECONDS = '(toUInt32($__toTime) - toUInt32($__fromTime))';
-const TWO_DAYS = 2 * 86_400;
-const SIXTY_TWO_DAYS = 62 * 86_400;
 
 /**
- * The grains of each family, finest first. Minutes serve ranges up to two
- * days (minute rows are kept 14 days by default), hours up to 62 days, days
- * beyond that.
+ * The query layer's grain rule (src/query/grain.ts, chooseGrain) in SQL:
+ * minutes for ranges up to MINUTE_GRAIN_MAX_SPAN_SEC that lie inside the
+ * minute rollups' retention (the default DARKSCOPE_RETENTION_MINUTE_DAYS:
+ * generated dashboards cannot read the server's config), hours up to
+ * HOUR_GRAIN_MAX_SPAN_SEC, days beyond. Exactly one condition per family
+ * holds for any range.
  */
+const MINUTE_RETAINED_FROM = `intDiv(toUInt32(now()), 86400) * 86400 - ${DEFAULT_MINUTE_DAYS * 86_400}`;
+export const MINUTE_GRAIN_WHEN = `${RANGE_SECONDS} <= ${MINUTE_GRAIN_MAX_SPAN_SEC} AND intDiv(toUInt32($__fromTime), 60) * 60 >= ${MINUTE_RETAINED_FROM}`;
+const HOUR_SPAN = `${RANGE_SECONDS} <= ${HOUR_GRAIN_MAX_SPAN_SEC}`;
+const DAY_SPAN = `${RANGE_SECONDS} > ${HOUR_GRAIN_MAX_SPAN_SEC}`;
+
+/** The grains of each family, finest first (see MINUTE_GRAIN_WHEN). */
 export const GRAINS: Readonly<Record<Family, readonly Grain[]>> = Object.freeze({
   port: [
-    { table: 'port_1m', seconds: 60, when: `${RANGE_SECONDS} <= ${TWO_DAYS}` },
-    { table: 'port_1h', seconds: 3600, when: `${RANGE_SECONDS} > ${TWO_DAYS} AND ${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
-    { table: 'port_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+    { table: 'port_1m', seconds: 60, when: MINUTE_GRAIN_WHEN },
+    { table: 'port_1h', seconds: 3600, when: `NOT (${MINUTE_GRAIN_WHEN}) AND ${HOUR_SPAN}` },
+    { table: 'port_1d', seconds: 86_400, when: DAY_SPAN },
   ],
   geo: [
-    { table: 'geo_1h', seconds: 3600, when: `${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
-    { table: 'geo_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+    { table: 'geo_1h', seconds: 3600, when: HOUR_SPAN },
+    { table: 'geo_1d', seconds: 86_400, when: DAY_SPAN },
   ],
   source: [
-    { table: 'source_1h', seconds: 3600, when: `${RANGE_SECONDS} <= ${SIXTY_TWO_DAYS}` },
-    { table: 'source_1d', seconds: 86_400, when: `${RANGE_SECONDS} > ${SIXTY_TWO_DAYS}` },
+    { table: 'source_1h', seconds: 3600, when: HOUR_SPAN },
+    { table: 'source_1d', seconds: 86_400, when: DAY_SPAN },
   ],
 });
 
@@ -149,8 +159,8 @@ export function seriesOverGrains(family: Family, branch: (table: string, bucketS
   return `SELECT * FROM (\n${parts.join('\nUNION ALL\n')}\n)\nORDER BY time`;
 }
 
-/** `23/tcp`, `53/udp`, `0/icmp`: the port label darkscope prints everywhere. */
-export const PORT_LABEL = "concat(toString(dport), '/', multiIf(proto = 6, 'tcp', proto = 17, 'udp', proto = 1, 'icmp', proto = 58, 'icmpv6', toString(proto)))";
+/** `23/TCP`, `53/UDP`, `ICMP`: the port label the API and reports print (portLabel in src/net/protocols.ts). */
+export const PORT_LABEL = portLabelSql('proto', 'dport');
 
 /** Source address as text (IPv4 from src, IPv6 from src6). */
 export const SOURCE_TEXT = 'if(ip_version = 4, IPv4NumToString(src), IPv6NumToString(src6))';

@@ -6,7 +6,7 @@
  * next.
  */
 import type { Grain } from '../query/grain.js';
-import { protoName } from '../query/services.js';
+import { protoName } from '../net/protocols.js';
 import type { TrendEntry } from '../query/trends.js';
 import type { RuleKind } from './config.js';
 

@@ -4,10 +4,7 @@
  * packet whose addresses or ports were not read from real bytes.
  */
 
-export const PROTO_ICMP = 1;
-export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
-export const PROTO_ICMPV6 = 58;
+export { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP } from '../net/protocols.js';
 
 /** TCP flag bits as they appear in byte 13 of the TCP header (plus NS in bit 8). */
 export const TCP_FIN = 0x01;

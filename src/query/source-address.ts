@@ -4,8 +4,8 @@
  * printing the ingest formatters, so an address looks the same everywhere.
  */
 import { DarkscopeError } from '../errors.js';
-import { formatIPv4, formatIPv6 } from '../ingest/address-text.js';
-import { parseIPv4, parseIPv6 } from '../ingest/summary/ip-text.js';
+import { formatIPv4, formatIPv6 } from '../net/ip-format.js';
+import { parseIPv4, parseIPv6 } from '../net/ip-parse.js';
 import { sql, sqlBytes, sqlUInt, type SqlFragment } from '../store/sql.js';
 
 export type SourceAddress =

@@ -12,7 +12,7 @@
  */
 import { col } from '../store/row-decoders.js';
 import { sql, sqlDateTime, sqlJoin, sqlUInt, unsafeRawSql, type SqlFragment } from '../store/sql.js';
-import { tcpFlagsText } from '../ingest/packet-text.js';
+import { tcpFlagsText } from '../net/protocols.js';
 import { filterConditions, filtersJson } from './filters.js';
 import { gapFill } from './gap-fill.js';
 import type { Grain } from './grain.js';

@@ -23,7 +23,8 @@ import { filtersJson, labelConditions, TRAFFIC_CLASSES, withoutLabelFilters, typ
 import type { Grain } from './grain.js';
 import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { observe, runQuery, type QueryContext } from './runner.js';
-import { describePort, protoName, type PortDescription } from './services.js';
+import { protoName } from '../net/protocols.js';
+import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
 import { portsByPacketsSql } from './ranked-by-packets.js';
 import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './tables.js';

@@ -23,7 +23,7 @@ export interface StoreClientOptions {
   readonly database: string;
   readonly username?: string;
   readonly password?: string;
-  /** Per-request timeout on the client side (default 30 000 ms). */
+  /** Per-request timeout on the client side (default DEFAULT_REQUEST_TIMEOUT_MS, 60 000 ms). */
   readonly requestTimeoutMs?: number;
   /** Settings sent with every request. */
   readonly clickhouseSettings?: ClickHouseSettings;
@@ -85,7 +85,8 @@ export interface StoreClient {
   close(): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Per-request timeout when none is given (DARKSCOPE_CLICKHOUSE_TIMEOUT_MS). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** ClickHouse error codes darkscope maps to something other than CLICKHOUSE_QUERY. */
 const AUTH_CODES = new Set([192 /* UNKNOWN_USER */, 193 /* WRONG_PASSWORD */, 194 /* REQUIRED_PASSWORD */,
@@ -113,7 +114,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
   sqlQualified(database, 'x'); // validates the name once, up front
   const cluster = options.cluster ?? null;
   if (cluster !== null) sqlIdent(cluster); // likewise
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
     throw new DarkscopeError('BAD_CONFIG', `"requestTimeoutMs" value ${requestTimeoutMs} is less than min allowed 1`);
   }

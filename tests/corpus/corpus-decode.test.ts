@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addressText } from '../../src/ingest/address-text.js';
+import { addressText } from '../../src/net/ip-format.js';
 import { decodeRecord } from '../../src/ingest/decode/index.js';
 import { expandInputs, openInput, packetSource, type InputStats, type SourcePacket } from '../../src/ingest/input/index.js';
 import { corpusEntries, CORPUS_DIR } from '../helpers/corpus.js';

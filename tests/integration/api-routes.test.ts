@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type DarkscopeApp } from '../../src/api/app.js';
 import { runServe } from '../../src/cli/commands/serve.js';
 import { loadConfig } from '../../src/config.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 import { createLogger } from '../../src/logger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { freshDatabase, type TestDatabase } from './helpers/db.js';

@@ -18,14 +18,22 @@ import { alertQueries, INGEST_LAG_S, NEW_PORT_MIN_SOURCES, SPIKE_Z } from '../..
 import type { ResultShape } from '../../dashboards/src/clickhouse-query.js';
 import { dashboardSpecs } from '../../dashboards/src/generate.js';
 import { ALL, expandQuery, type ExpandContext, type VariableState } from '../../dashboards/src/plugin-expander.js';
+import { GRAINS, PORT_LABEL } from '../../dashboards/src/sql.js';
+import { portLabel } from '../../src/net/protocols.js';
+import { chooseGrain, GRAIN_SECONDS } from '../../src/query/grain.js';
 import { migrate } from '../../src/store/migrate.js';
+import { DEFAULT_MINUTE_DAYS } from '../../src/store/retention.js';
 import { saveSensorDarknets } from '../../src/store/sensors.js';
 import { freshDatabase, type TestDatabase } from './helpers/db.js';
 import { DAY, dayStart, generateRows, insertRows, type RawRow } from './helpers/packets.js';
 
-/** The dashboards' "now": 2024-05-20 12:00 UTC (a whole hour). */
-const T0 = dayStart('2024-05-20') + 12 * 3600;
 const HOUR = 3600;
+/**
+ * The dashboards' "now": the start of the current hour. Recent, because the
+ * panels choose minute rollups only for ranges inside their retention, which
+ * ends at the server's now().
+ */
+const T0 = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
 
 let db: TestDatabase;
 let client: ClickHouseClient;
@@ -235,6 +243,38 @@ describe('known answers', () => {
     expect((await spacing(QUARTER))[0]).toBe(DAY); // day rollup
   }, 60_000);
 
+  it('label ports exactly as the API does (portLabel)', async () => {
+    const cases = [[6, 23], [17, 53], [132, 2905], [1, 0], [58, 0], [47, 0], [41, 0]];
+    const sql = `SELECT ${PORT_LABEL} AS label FROM (SELECT arrayJoin(${JSON.stringify(cases)}) AS c, toUInt8(c[1]) AS proto, toUInt16(c[2]) AS dport)`;
+    const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+    expect(((await rs.json()) as Array<{ label: string }>).map((r) => r.label)).toEqual(cases.map(([p, d]) => portLabel(p, d)));
+  });
+
+  it('choose the grain exactly as the query layer does (chooseGrain), retention included', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ranges: Array<[string, number, number]> = [
+      ['last 6 hours', now - 6 * HOUR, now],
+      ['6 hours and a second', now - 6 * HOUR - 1, now],
+      ['6 hours, 20 days ago (minutes dropped by retention)', now - 20 * DAY - 6 * HOUR, now - 20 * DAY],
+      ['6 hours starting on the first retained day', Math.floor(now / DAY) * DAY - DEFAULT_MINUTE_DAYS * DAY, Math.floor(now / DAY) * DAY - DEFAULT_MINUTE_DAYS * DAY + HOUR],
+      ['2 days', now - 2 * DAY, now],
+      ['60 days', now - 60 * DAY, now],
+      ['60 days and a second', now - 60 * DAY - 1, now],
+      ['a year', now - 365 * DAY, now],
+    ];
+    for (const family of ['port', 'geo', 'source'] as const) {
+      for (const [name, from, to] of ranges) {
+        const conds = GRAINS[family].map((g) => `toUInt8(${g.when}) AS ${g.table}`).join(', ');
+        const sql = expandQuery(`SELECT ${conds}`, { from, to, intervalSeconds: 60, variables: {} });
+        const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+        const [flags] = (await rs.json()) as Array<Record<string, number>>;
+        const chosen = GRAINS[family].filter((g) => flags[g.table] === 1).map((g) => g.seconds);
+        const expected = chooseGrain({ from, to }, now, { finest: family === 'port' ? 'minute' : 'hour', minuteDays: DEFAULT_MINUTE_DAYS });
+        expect(chosen, `${family}, ${name}`).toEqual([GRAIN_SECONDS[expected]]);
+      }
+    }
+  });
+
   it('port drill-down counts 23/TCP', async () => {
     const r = await runPanels('darkscope-port', WEEK);
     const expected = rows.filter((x) => inHours(x, WEEK) && x.proto === 6 && x.dport === 23 && x.label !== 'research');
@@ -247,17 +287,17 @@ describe('known answers', () => {
   it('trends: 23/TCP is the top spike and 37215/TCP a new port with 150 sources', async () => {
     const r = await runPanels('darkscope-trends', WEEK);
     const spikes = r.get('Current spikes')!.data;
-    expect(spikes[0].port).toBe('23/tcp');
+    expect(spikes[0].port).toBe('23/TCP');
     expect(num(spikes[0].robust_z)).toBeGreaterThan(10);
     expect(num(spikes[0].recent_sources)).toBeGreaterThan(2000);
     expect(num(r.get('Ports spiking')!.data[0].spiking_ports)).toBe(spikes.length);
     const fresh = r.get('New ports')!.data;
-    const p37215 = fresh.find((x) => x.port === '37215/tcp');
+    const p37215 = fresh.find((x) => x.port === '37215/TCP');
     expect(p37215).toBeDefined();
     expect(Math.abs(num(p37215!.recent_sources) - 150)).toBeLessThanOrEqual(3);
     expect(num(r.get('Ports new')!.data[0].new_ports)).toBe(fresh.length);
     // Nothing else is new: every background port was seen on the baseline days.
-    expect(fresh.map((x) => x.port)).toEqual(['37215/tcp']);
+    expect(fresh.map((x) => x.port)).toEqual(['37215/TCP']);
   }, 60_000);
 });
 
@@ -274,11 +314,11 @@ describe('alert rule queries', () => {
       results.set(uid, r);
     }
     const spikes = results.get('darkscope-port-spike')!.data;
-    expect(spikes[0].port).toBe('23/tcp');
+    expect(spikes[0].port).toBe('23/TCP');
     expect(num(spikes[0].robust_z)).toBeGreaterThan(SPIKE_Z);
-    expect(spikes.filter((x) => num(x.robust_z) > SPIKE_Z).map((x) => x.port)).toEqual(['23/tcp']);
+    expect(spikes.filter((x) => num(x.robust_z) > SPIKE_Z).map((x) => x.port)).toEqual(['23/TCP']);
     const fresh = results.get('darkscope-new-port')!.data;
-    expect(fresh.filter((x) => num(x.recent_sources) > NEW_PORT_MIN_SOURCES).map((x) => x.port)).toEqual(['37215/tcp']);
+    expect(fresh.filter((x) => num(x.recent_sources) > NEW_PORT_MIN_SOURCES).map((x) => x.port)).toEqual(['37215/TCP']);
   }, 60_000);
 });
 

@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 import { parseFilters } from '../../src/query/filters.js';
 import { portSeries } from '../../src/query/port-series.js';
 import { queryContext, type QueryContext } from '../../src/query/runner.js';

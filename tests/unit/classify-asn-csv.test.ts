@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ErrorCodes, isDarkscopeError, type DarkscopeError } from '../../src/errors.js';
 import { parseAsnCsv4, parseAsnCsv6 } from '../../src/ingest/classify/asn-csv.js';
-import { parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv6 } from '../../src/net/ip-parse.js';
 
 const csv = (text: string): Buffer => Buffer.from(text, 'utf8');
 

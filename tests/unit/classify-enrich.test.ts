@@ -15,7 +15,7 @@ import {
   type CountrySource,
 } from '../../src/ingest/classify/enrich.js';
 import { isSpecial4, isSpecial6 } from '../../src/ingest/classify/special-addresses.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 import { buildMmdb } from './classify-mmdb-writer.js';
 
 function v4(text: string): number {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ErrorCodes, isDarkscopeError, type DarkscopeError } from '../../src/errors.js';
 import { LabelSet, loadLabelFiles, parseLabels } from '../../src/ingest/classify/labels.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 
 function v4(text: string): number {
   const a = parseIPv4(text);

@@ -5,7 +5,7 @@
  * It lets tests build GeoLite2-shaped files without shipping MaxMind data.
  */
 
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 
 export interface MmdbNet {
   /** "a.b.c.d/len" or "v6::/len"; IPv4 networks go under ::/96 in an IPv6 tree. */

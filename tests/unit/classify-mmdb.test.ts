@@ -13,7 +13,7 @@ import {
   MmdbField,
   MmdbFile,
 } from '../../src/ingest/classify/mmdb.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 import { buildMmdb } from './classify-mmdb-writer.js';
 
 function v4(text: string): number {

@@ -18,7 +18,7 @@ import {
   type ClassifiedPacket,
   type PacketSummary,
 } from '../../src/ingest/packet.js';
-import { parseIPv4, parseIPv6 } from '../../src/ingest/summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../src/net/ip-parse.js';
 
 function v4(text: string): number {
   const a = parseIPv4(text);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { intOption } from '../../src/cli/commands/query-options.js';
 import { commandLogLevel, loadConfig } from '../../src/config.js';
+import { parseIntegerOption } from '../../src/integer-option.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/store/client.js';
+import { DEFAULT_MINUTE_DAYS, DEFAULT_RAW_DAYS } from '../../src/store/retention.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
@@ -35,5 +39,21 @@ describe('loadConfig', () => {
     expect(commandLogLevel(loadConfig({ DARKSCOPE_LOG_LEVEL: 'info' }))).toBe('info');
     expect(commandLogLevel(loadConfig({ DARKSCOPE_LOG_LEVEL: 'debug' }, { logLevel: 'error' }))).toBe('error');
     expect(commandLogLevel(loadConfig({}), 'silent')).toBe('silent');
+  });
+
+  it('takes each default from the one module that defines it', () => {
+    const c = loadConfig({});
+    expect(c.clickhouse.requestTimeoutMs).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    expect(c.retention).toEqual({ rawDays: DEFAULT_RAW_DAYS, minuteDays: DEFAULT_MINUTE_DAYS });
+  });
+
+  it('reads every integer option one way, flags, variables and query options alike', () => {
+    const msg = (f: () => unknown) => { try { f(); return ''; } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } };
+    expect(parseIntegerOption(' 42 ', '--x', 0, 100)).toBe(42);
+    expect(msg(() => parseIntegerOption('4.5', '--x', 0, 100))).toBe('DARKSCOPE_E_BAD_CONFIG: --x value "4.5" is not an integer');
+    expect(msg(() => intOption({ topPorts: '0' }, 'topPorts', 'top-ports', 1, 10_000))).toBe('DARKSCOPE_E_BAD_REQUEST: --top-ports value 0 is less than min allowed 1');
+    expect(msg(() => intOption({ topPorts: '1e3' }, 'topPorts', 'top-ports', 1, 10_000))).toBe('DARKSCOPE_E_BAD_REQUEST: --top-ports value "1e3" is not an integer');
+    expect(intOption({}, 'topPorts', 'top-ports', 1, 10_000)).toBeUndefined();
+    expect(msg(() => loadConfig({}, { batchRows: 'x' }))).toBe('DARKSCOPE_E_BAD_CONFIG: --batch-rows value "x" is not an integer');
   });
 });

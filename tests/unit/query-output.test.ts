@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { fmtInt, fmtShare, renderMarkdown, renderText } from '../../src/cli/format/table-text.js';
 import { parsePortSpec } from '../../src/query/filters.js';
-import { describePort, portLabel, serviceInfo } from '../../src/query/services.js';
+import { portLabel } from '../../src/net/protocols.js';
+import { describePort, serviceInfo } from '../../src/query/services.js';
 import { toCsv, type Table } from '../../src/query/table.js';
 
 describe('ports and services', () => {

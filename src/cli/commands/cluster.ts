@@ -1,4 +1,5 @@
 /** `darkscope cluster check`: shards, replicas, replication queues and lag, the DDL queue, and every table on every node. */
+import { parseIntegerOption } from '../../integer-option.js';
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { DarkscopeError } from '../../errors.js';
@@ -47,10 +48,7 @@ export function clusterCommand(ctx: CliContext, setExit: (code: number) => void)
     const store = await connectStore(cfg, createLogger(cfg.logLevel, ctx.stderr), { migrate: false, env: ctx.env as NodeJS.ProcessEnv });
     try {
       assertClusterMode(store);
-      const maxDelay = typeof o.maxDelaySec === 'string' ? Number(o.maxDelaySec) : undefined;
-      if (maxDelay !== undefined && !(Number.isInteger(maxDelay) && maxDelay >= 0)) {
-        throw new DarkscopeError('BAD_CONFIG', `--max-delay-sec value "${String(o.maxDelaySec)}" is not a whole number of seconds`);
-      }
+      const maxDelay = o.maxDelaySec === undefined ? undefined : parseIntegerOption(o.maxDelaySec, '--max-delay-sec', 0, 86_400);
       const r = await checkCluster(store, {
         auth: { user: cfg.clickhouse.username, password: cfg.clickhouse.password },
         ddlPath: typeof o.ddlPath === 'string' ? o.ddlPath : undefined,

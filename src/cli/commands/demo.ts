@@ -4,6 +4,7 @@
  * progress display, prints the observation report and the trends, then serves
  * the API (unless --no-serve).
  */
+import { parseIntegerOption } from '../../integer-option.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -44,11 +45,7 @@ recreated on every run; nothing else is touched.`)
 
 export async function runDemo(ctx: CliContext, o: Record<string, unknown>): Promise<number> {
   const database = typeof o.database === 'string' ? o.database : DEMO_DATABASE;
-  const packets = o.packets === undefined ? DEMO_PACKETS : Number(o.packets);
-  if (!Number.isInteger(packets) || packets < 1000 || packets > 50_000_000) {
-    ctx.stderr.write(`darkscope: DARKSCOPE_E_BAD_CONFIG: --packets value "${String(o.packets)}" must be an integer from 1000 to 50000000.\n`);
-    return 2;
-  }
+  const packets = o.packets === undefined ? DEMO_PACKETS : parseIntegerOption(o.packets, '--packets', 1000, 50_000_000);
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), database });
   const dir = join(cfg.home, 'demo');
   await mkdir(dir, { recursive: true });

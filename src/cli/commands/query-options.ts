@@ -4,6 +4,7 @@
  * parameters), the output format, and opening a read-only query context on
  * the store. They call the query layer directly, not the HTTP API.
  */
+import { parseIntegerOption } from '../../integer-option.js';
 import { Command, Option } from 'commander';
 import { commandLogLevel, loadConfig, type Config } from '../../config.js';
 import { DarkscopeError } from '../../errors.js';
@@ -57,11 +58,7 @@ export function addLimitOption(cmd: Command, def: number): Command {
 export function intOption(o: Record<string, unknown>, name: string, flag: string, min: number, max: number): number | undefined {
   const v = o[name];
   if (v === undefined) return undefined;
-  const s = String(v);
-  if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > max) {
-    throw new DarkscopeError('BAD_REQUEST', `--${flag} must be an integer from ${min} to ${max}, got "${s}"`);
-  }
-  return Number(s);
+  return parseIntegerOption(v, `--${flag}`, min, max, 'BAD_REQUEST');
 }
 
 /** Commander's options → the range and filters of the query layer. */

@@ -1,9 +1,7 @@
 /** How `darkscope inspect` shows one packet: a table row, or a JSON object. */
-import { addressText } from '../../ingest/address-text.js';
+import { addressText } from '../../net/ip-format.js';
 import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type ClassifiedPacket } from '../../ingest/packet.js';
-import { protoName, tcpFlagsText } from '../../ingest/packet-text.js';
-
-export { protoName, tcpFlagsText };
+import { protoKeyword, tcpFlagsText } from '../../net/protocols.js';
 
 export function isoTime(sec: number, usec: number): string {
   const d = new Date(sec * 1000).toISOString();
@@ -40,7 +38,7 @@ export function packetJson(p: ClassifiedPacket): PacketJson {
     ts: isoTime(p.tsSec, p.tsUsec),
     src: addressText(p.ipVersion, p.src4, p.src6),
     dst: addressText(p.ipVersion, p.dst4, p.dst6),
-    proto: protoName(p.proto),
+    proto: protoKeyword(p.proto),
     sport: hasPorts(p) ? p.sport : null,
     dport: hasPorts(p) ? p.dport : null,
     flags: p.proto === PROTO_TCP && !p.fragment ? tcpFlagsText(p.tcpFlags) : null,

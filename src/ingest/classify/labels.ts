@@ -21,7 +21,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { DarkscopeError } from '../../errors.js';
-import { parseIPv4, parseIPv6 } from '../summary/ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../net/ip-parse.js';
 import { bytesToBigInt, Ranges4, Ranges6, setWords } from './ranges.js';
 
 const LABEL_RE = /^[A-Za-z0-9_.:-]{1,64}$/;

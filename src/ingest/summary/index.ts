@@ -27,7 +27,7 @@ import { LineSplitter, MAX_LINE_BYTES, type SplitLine } from './line-splitter.js
 import { createNict2022Decoder } from './nict2022.js';
 import { isSummaryFormat, SUMMARY_FORMATS, type SummaryFormat } from './summary-format.js';
 
-export { parseIPv4, parseIPv6 } from './ip-text.js';
+export { parseIPv4, parseIPv6 } from '../../net/ip-parse.js';
 export { MAX_LINE_BYTES } from './line-splitter.js';
 export { sniffSummaryFormat } from './sniff.js';
 export {

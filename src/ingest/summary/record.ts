@@ -30,7 +30,8 @@ import {
   TCP_URG,
   type PacketSummary,
 } from '../packet.js';
-import { parseIPv4, parseIPv6 } from './ip-text.js';
+import { parseIPv4, parseIPv6 } from '../../net/ip-parse.js';
+import { PROTOCOL_KEYWORDS } from '../../net/protocols.js';
 import { parseTimestampNumber, parseTimestampText, truncateForMessage } from './timestamp-text.js';
 
 /** The required columns/keys, in the order error messages list them. */
@@ -59,13 +60,6 @@ export type RecordResult =
 
 /** Reads one field by name; undefined when the record does not have it. */
 export type FieldGetter = (name: string) => unknown;
-
-const PROTO_NAMES: ReadonlyMap<string, number> = new Map([
-  ['tcp', PROTO_TCP],
-  ['udp', PROTO_UDP],
-  ['icmp', PROTO_ICMP],
-  ['icmpv6', PROTO_ICMPV6],
-]);
 
 /** tcpdump letters ('.' is ACK as tcpdump prints it; 'A' is accepted too). */
 const FLAG_LETTERS: ReadonlyMap<string, number> = new Map([
@@ -149,7 +143,7 @@ function optionalUint(get: FieldGetter, names: readonly string[], max: number): 
 
 function decodeProto(value: unknown): number {
   if (typeof value === 'string') {
-    const named = PROTO_NAMES.get(value.toLowerCase());
+    const named = PROTOCOL_KEYWORDS.get(value.toLowerCase());
     if (named !== undefined) return named;
     if (!DIGITS_RE.test(value)) {
       throw new FieldError(`"proto" value ${show(value)} is not a protocol number (0..255) or one of tcp, udp, icmp, icmpv6`);

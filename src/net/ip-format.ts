@@ -1,4 +1,4 @@
-/** Text forms of addresses as darkscope prints them (IPv6 per RFC 5952: lower case, longest zero run compressed). */
+/** Text forms of addresses as darkscope prints them (IPv6 per RFC 5952: lower case, longest zero run compressed); ip-parse.ts reads them back. */
 
 export function formatIPv4(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
