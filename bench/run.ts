@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createStoreClient } from '../src/store/client.js';
 import { ensureEmbeddedEngine, stopEmbeddedEngine } from '../src/store/embedded/embedded-engine.js';
-import { startLocalServer, type LocalServer } from '../src/store/local-server.js';
+import { startLocalServer, type LocalServer } from '../tests/support/local-server.js';
 import { col } from '../src/store/row-decoders.js';
 import { sql } from '../src/store/sql.js';
 import { writeSynthCapture } from '../src/synth/generator.js';

@@ -13,7 +13,7 @@
  * progress rows were lost).
  */
 import type { Logger } from 'pino';
-import type { Classifiers } from '../cli/enrichment-options.js';
+import type { Classifiers } from './classifiers.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { StoreClient } from '../store/client.js';
 import { loadProgress, saveProgress, type FileProgress, type ProgressKey } from '../store/ingest-progress.js';

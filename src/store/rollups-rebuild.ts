@@ -85,9 +85,8 @@ async function assertRawReplicaCurrent(site: Site): Promise<void> {
     { inserts_in_queue: col.number },
   );
   if (behind.length > 0) {
-    throw new DarkscopeError('BAD_CONFIG',
-      `refusing to rebuild rollups: the replica of raw packets at ${site.store.url} is still fetching inserts (${behind[0]?.inserts_in_queue ?? 0} queued); ` +
-      'nothing was changed; run again once `darkscope cluster check` shows empty replication queues');
+    throw new DarkscopeError('REPLICA_BEHIND',
+      `refusing to rebuild rollups: the replica of raw packets at ${site.store.url} is still fetching inserts (${behind[0]?.inserts_in_queue ?? 0} queued)`);
   }
 }
 
@@ -122,9 +121,9 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
     const orphaned = plan.filter((p) => p.orphaned);
     if (orphaned.length > 0) {
       const days = orphaned.map((p) => dayText(p.start));
-      throw new DarkscopeError('BAD_CONFIG',
+      throw new DarkscopeError('RAW_GONE',
         `refusing to rebuild rollups: raw packets for ${days.join(', ')} are gone (dropped by retention?) but the rollups still hold ` +
-        'those days; rebuilding would erase them. Nothing was changed; choose --from/--to to exclude those days',
+        'those days; rebuilding would erase them',
         { days });
     }
 

@@ -124,8 +124,9 @@ describe('rollup rebuild on a cluster', () => {
     const blind = createStoreClient({ url: db.spec.nodes[0]!.url, database: db.name, cluster: db.spec.cluster });
     try {
       await expect(applyRetention(blind, { now: new Date(), dryRun: true })).rejects.toMatchObject({
-        code: 'DARKSCOPE_E_BAD_CONFIG',
-        message: expect.stringMatching(/has 2 shards, but darkscope reached a replica of only 1 over HTTP \(shard 1 at .*set --cluster-nodes/),
+        code: 'DARKSCOPE_E_SHARDS_UNREACHABLE',
+        message: expect.stringMatching(/has 2 shards, but darkscope reached a replica of only 1 over HTTP \(shard 1 at /),
+        hint: expect.stringContaining('set --cluster-nodes / DARKSCOPE_CLUSTER_NODES'),
       });
     } finally {
       await blind.close();
@@ -134,7 +135,7 @@ describe('rollup rebuild on a cluster', () => {
 
   it('refuses days whose raw packets retention dropped', async () => {
     await expect(rebuildRollups(db.store, { from: dayText(D0), to: dayText(D0 + 4 * DAY) }))
-      .rejects.toMatchObject({ code: 'DARKSCOPE_E_BAD_CONFIG', message: expect.stringMatching(/raw packets for 2026-04-01, 2026-04-02 are gone/) });
+      .rejects.toMatchObject({ code: 'DARKSCOPE_E_RAW_GONE', message: expect.stringMatching(/raw packets for 2026-04-01, 2026-04-02 are gone/) });
   });
 
   it('darkscope retention --cluster finds the shards through --cluster-nodes', async () => {
@@ -143,7 +144,7 @@ describe('rollup rebuild on a cluster', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`would drop packets ${dayText(D0 + 3 * DAY)}`);
     const blind = await runCli(args);
-    expect(blind.code).toBe(2);
-    expect(blind.stderr).toMatch(/DARKSCOPE_E_BAD_CONFIG: cluster \S+ has 2 shards, but darkscope reached a replica of only 1/);
+    expect(blind.code).toBe(1);
+    expect(blind.stderr).toMatch(/DARKSCOPE_E_SHARDS_UNREACHABLE: cluster \S+ has 2 shards, but darkscope reached a replica of only 1/);
   });
 });

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClusterNode, stopClusterNode } from '../../src/store/cluster/local-cluster.js';
+import { startClusterNode, stopClusterNode } from '../support/local-cluster.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql } from '../../src/store/sql.js';
 import { runCli } from '../helpers/run-cli.js';

@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup for tests/cluster: provides `cluster`, the spec of a
- * real ClickHouse cluster on this machine (src/store/cluster/local-cluster.ts):
+ * real ClickHouse cluster on this machine (tests/support/local-cluster.ts):
  * one ZooKeeper (Debian's `zookeeper` package) and 2 shards × 2 replicas of
  * clickhouse-server on loopback ports, with the integration tests' non-UTC
  * default time zone. Stopped at teardown by the pids in each node's state
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isDarkscopeError } from '../../src/errors.js';
-import { startLocalCluster, stopLocalCluster, type LocalClusterSpec } from '../../src/store/cluster/local-cluster.js';
+import { startLocalCluster, stopLocalCluster, type LocalClusterSpec } from '../support/local-cluster.js';
 import { TEST_SERVER_TIMEZONE } from '../integration/global-setup-server.js';
 
 declare module 'vitest' {

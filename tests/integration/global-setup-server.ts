@@ -2,7 +2,7 @@
  * vitest globalSetup for tests/integration on a ClickHouse server (`npm run test:full`): provides `clickhouseUrl`.
  *
  * - DARKSCOPE_TEST_CLICKHOUSE_URL set → use that server as is.
- * - otherwise → start a private server (src/store/local-server.ts) in a temp
+ * - otherwise → start a private server (tests/support/local-server.ts) in a temp
  *   directory and stop it at teardown. The binary comes from
  *   DARKSCOPE_CLICKHOUSE_BIN, `clickhouse` / `clickhouse-server` on PATH, or
  *   /usr/sbin/clickhouse-server. No binary → the run fails (never skips).
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isDarkscopeError } from '../../src/errors.js';
-import { startLocalServer } from '../../src/store/local-server.js';
+import { startLocalServer } from '../support/local-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/store/local-server.js';
+import { freePort } from '../support/local-server.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql, sqlString } from '../../src/store/sql.js';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DarkscopeError } from '../../src/errors.js';
 import type { IngestSummary } from '../../src/ingest/pipeline.js';
 import { createStoreClient, type StoreClient } from '../../src/store/client.js';
-import { freePort, startLocalServer, type LocalServer } from '../../src/store/local-server.js';
+import { freePort, startLocalServer, type LocalServer } from '../support/local-server.js';
 import { migrate } from '../../src/store/migrate.js';
 import { ROLLUPS } from '../../src/store/rollups.js';
 import { col } from '../../src/store/row-decoders.js';

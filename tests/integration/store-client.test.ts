@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStoreClient, pingOrThrow, type StoreClient } from '../../src/store/client.js';
-import { freePort } from '../../src/store/local-server.js';
+import { freePort } from '../support/local-server.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql, sqlUInt } from '../../src/store/sql.js';
 import { clickhouseUrl } from './helpers/db.js';

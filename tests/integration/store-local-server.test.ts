@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreClient } from '../../src/store/client.js';
-import { freePort, readServerState, startLocalServer, stopLocalServer, type LocalServer } from '../../src/store/local-server.js';
+import { freePort, readServerState, startLocalServer, stopLocalServer, type LocalServer } from '../support/local-server.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql } from '../../src/store/sql.js';
 

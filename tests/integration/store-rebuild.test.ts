@@ -69,7 +69,8 @@ describe('rebuildRollups', () => {
   it('refuses, changing nothing, when raw for a day is gone but rollups have it', async () => {
     await db.store.command(sql`ALTER TABLE ${db.store.table('packets')} DROP PARTITION ${sqlUInt(20240502, 32)}`);
     const err = await rebuildRollups(db.store, { from: '2024-05-01', to: '2024-05-04' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'DARKSCOPE_E_BAD_CONFIG', details: { days: ['2024-05-02'] } });
+    expect(err).toMatchObject({ code: 'DARKSCOPE_E_RAW_GONE', status: 409, details: { days: ['2024-05-02'] } });
+    expect((err as { hint: string }).hint).toContain('Nothing was changed. Choose --from/--to');
     expect((err as Error).message).toContain('raw packets for 2024-05-02 are gone');
     expect(await snapshotAll()).toEqual(before);
     // Days whose raw is still there can be rebuilt on their own.

@@ -13,9 +13,9 @@ import { SRC_KEY_FROM_END } from '../../src/store/batch-writer.js';
 import type { ClusterCheck } from '../../src/store/cluster/check.js';
 import { INSTANCE_PLACEHOLDER, TABLE_LAYOUTS, instanceFromEngine, storageName, zookeeperPath } from '../../src/store/cluster/layout.js';
 import { createdNames, renderForCluster } from '../../src/store/cluster/render.js';
-import { renderZooConfig } from '../../src/store/cluster/local-zookeeper.js';
+import { renderZooConfig } from '../support/local-zookeeper.js';
 import { intHash64, shardSlot } from '../../src/store/cluster/shard-slot.js';
-import { renderClusterConfig, renderServerConfig } from '../../src/store/local-server.js';
+import { renderClusterConfig, renderServerConfig } from '../support/local-server.js';
 import { expandStatement, loadMigrations, splitStatements, withInstance } from '../../src/store/migrate.js';
 import { encodeRows, type StorablePacket } from '../../src/store/packet-rows.js';
 

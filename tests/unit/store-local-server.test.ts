@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findClickHouseBinary, logTail, readServerState, startLocalServer, renderServerConfig, renderUsersConfig, stopLocalServer } from '../../src/store/local-server.js';
+import { findClickHouseBinary, logTail, readServerState, startLocalServer, renderServerConfig, renderUsersConfig, stopLocalServer } from '../support/local-server.js';
 
 let dir: string;
 beforeAll(async () => {

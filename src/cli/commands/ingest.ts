@@ -11,7 +11,7 @@ import { BatchWriter } from '../../store/batch-writer.js';
 import { saveSensorDarknets } from '../../store/sensors.js';
 import type { CliContext } from '../context.js';
 import { addEnrichOptions, addStoreOptions, collect, overridesFrom } from '../common-options.js';
-import { classifiersFromConfig } from '../enrichment-options.js';
+import { classifiersFromConfig } from '../../ingest/classifiers.js';
 import { fmtCount, fmtDuration } from '../format/units.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { cliConnectOptions, connectStore } from '../store-connection.js';

@@ -9,7 +9,7 @@ import { DarkscopeError, isDarkscopeError } from '../../errors.js';
 import type { ClassifiedPacket } from '../../ingest/packet.js';
 import { expandInputs, openInput, packetSource, type InputFormat, type InputStats } from '../../ingest/input/index.js';
 import type { CliContext } from '../context.js';
-import { classifiersFromConfig } from '../enrichment-options.js';
+import { classifiersFromConfig } from '../../ingest/classifiers.js';
 import { inputStatsJson, inputStatsText } from '../format/input-stats.js';
 import { packetJson, packetRow, TABLE_HEADER } from '../format/packet-text.js';
 import { LineWriter } from '../output.js';

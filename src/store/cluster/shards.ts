@@ -88,10 +88,10 @@ export async function connectShards(store: StoreClient): Promise<ShardNodes> {
       }
     }
     if (found.size < topology.shards.length) {
-      throw new DarkscopeError('BAD_CONFIG',
+      throw new DarkscopeError('SHARDS_UNREACHABLE',
         `cluster ${cluster} has ${topology.shards.length} shards, but darkscope reached a replica of only ${found.size} over HTTP ` +
         `(${[...found.values()].map((n) => `shard ${n.shard} at ${n.url}`).join(', ') || 'none'}${failures.length > 0 ? `; failed: ${failures.join('; ')}` : ''}); ` +
-        'retention and rollup rebuild run on one replica of each shard: set --cluster-nodes / DARKSCOPE_CLUSTER_NODES to the nodes\' HTTP URLs');
+        'retention and rollup rebuild run on one replica of each shard');
     }
   } catch (e) {
     await Promise.all(opened.map((c) => c.close()));

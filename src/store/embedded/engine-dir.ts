@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive } from '../local-server.js';
+import { isAlive } from '../processes.js';
 
 export interface EngineDirPaths {
   readonly dir: string;

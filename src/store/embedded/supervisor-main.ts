@@ -22,7 +22,7 @@ import { createServer } from 'node:net';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { freePort } from '../local-server.js';
+import { freePort } from '../processes.js';
 import { ENGINE_EXIT_UNUSABLE, engineAnswers, engineDirPaths, ensureEngineDirs, readEngineState, storePassword, writeEngineState, type EngineState } from './engine-dir.js';
 import { engineEntry } from './entry-points.js';
 

@@ -11,7 +11,7 @@
  * name does not start with darkscope_test_.
  */
 import { inject } from 'vitest';
-import type { LocalClusterSpec } from '../../../src/store/cluster/local-cluster.js';
+import type { LocalClusterSpec } from '../../support/local-cluster.js';
 import { createStoreClient, type StoreClient } from '../../../src/store/client.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { col } from '../../../src/store/row-decoders.js';

@@ -5,7 +5,7 @@
  */
 
 import { stat } from 'node:fs/promises';
-import { classifiersFromConfig } from '../../../src/cli/enrichment-options.js';
+import { classifiersFromConfig } from '../../../src/ingest/classifiers.js';
 import { loadConfig } from '../../../src/config.js';
 import { ingestInputs, type IngestObserver, type IngestOptions, type IngestSummary } from '../../../src/ingest/pipeline.js';
 import { createLogger } from '../../../src/logger.js';

@@ -1,6 +1,8 @@
 /**
- * A private ClickHouse server in a directory darkscope owns: used by the
- * integration-test harness and by `darkscope clickhouse start|stop|status`.
+ * A private ClickHouse server in a directory of its own, for the test
+ * harnesses (integration-server, cluster) and the bench: darkscope itself
+ * never starts a ClickHouse server (it runs its embedded engine, or talks to
+ * the user's server).
  *
  * Layout of `dataDir`:
  *   config.xml, users.xml   generated on every start (ports may change)
@@ -23,7 +25,10 @@ import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DarkscopeError } from '../errors.js';
+import { DarkscopeError } from '../../src/errors.js';
+import { freePort, isAlive, terminate } from '../../src/store/processes.js';
+
+export { freePort, isAlive, terminate };
 
 export interface ClickHouseBinary {
   /** Absolute path of the executable. */
@@ -283,20 +288,6 @@ export function renderUsersConfig(): string {
 
 // ---------------------------------------------------------------- helpers
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** A numbered stack frame of a ClickHouse exception ("12. /lib/.../libc.so.6(+0x1098ec) [0x...]"). */
 const STACK_FRAME = /^\s*\d+\.\s/;
 
@@ -379,16 +370,6 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Whether a process with this pid exists (shared with cluster/local-zookeeper.ts). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True unless /proc shows that `pid` is now some other program (PID reuse). */
 export async function isOurServer(pid: number, configPath: string): Promise<boolean> {
   try {
@@ -407,31 +388,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function waitForExit(pid: number, timeoutMs: number, child?: ChildProcess): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid)) return true;
-    await sleep(50);
-  }
-  return false;
-}
-
-/** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the process is gone. */
-export async function terminate(pid: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return; // already gone
-  }
-  if (await waitForExit(pid, timeoutMs, child)) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return;
-  }
-  await waitForExit(pid, 5_000, child);
 }
 
 // ---------------------------------------------------------------- state

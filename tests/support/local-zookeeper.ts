@@ -16,8 +16,9 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DarkscopeError } from '../../errors.js';
-import { freePort, isAlive, isOurServer, terminate } from '../local-server.js';
+import { DarkscopeError } from '../../src/errors.js';
+import { freePort, isAlive, terminate } from '../../src/store/processes.js';
+import { isOurServer } from './local-server.js';
 
 export interface StartZooKeeperOptions {
   /** Directory ZooKeeper owns (created if missing). */

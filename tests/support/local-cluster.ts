@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   freePort, startLocalServer, stopLocalServer, type ClusterNodeConfig, type LocalServer,
-} from '../local-server.js';
+} from './local-server.js';
 import { startZooKeeper, stopZooKeeper } from './local-zookeeper.js';
 
 export interface LocalClusterOptions {

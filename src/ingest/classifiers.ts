@@ -1,8 +1,8 @@
-/** Builds the classifiers (labels + enrichment) from configuration; shared by inspect and ingest. */
+/** The classifiers (labels + enrichment) an ingest or an inspect uses, built from the ingest configuration. */
 import type { Config } from '../config.js';
-import { createClassifier, createEnricher, Enricher, LabelSet, loadLabelFiles, type ClassifyFn } from '../ingest/classify/index.js';
-import type { OpenedInput } from '../ingest/input/index.js';
-import { SUMMARY_FORMAT_TRAITS } from '../ingest/summary/index.js';
+import { createClassifier, createEnricher, Enricher, LabelSet, loadLabelFiles, type ClassifyFn } from './classify/index.js';
+import type { OpenedInput } from './input/index.js';
+import { SUMMARY_FORMAT_TRAITS } from './summary/index.js';
 
 export interface Classifiers {
   /** The classifier for one input: inputs whose source address is a pseudonym get no labels and no enrichment. */
