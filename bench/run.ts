@@ -246,6 +246,10 @@ async function main(): Promise<void> {
         lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}`);
       }
     }
+  } catch (e) {
+    // A later part failed: keep the figures of the parts that finished.
+    process.stdout.write(`\n${lines.join('\n')}\n\n(bench stopped early: ${e instanceof Error ? e.message.slice(0, 300) : String(e)})\n`);
+    throw e;
   } finally {
     for (const r of running) await r.stop();
   }

@@ -55,8 +55,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
-import { loadMigrations } from '../src/store/migrate.js';
+import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { isInsert, loadMigrations } from '../src/store/migrate.js';
+import { backfillSettings, OPTIONAL_SETTINGS } from '../src/store/server-settings.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}bin/darkscope.js`;
@@ -218,9 +219,9 @@ class Seeder {
 
   constructor(readonly ch: ClickHouseClient, readonly db: string, readonly s: SeedSize, readonly p: number) {}
 
-  async run(query: string, kind = 'other'): Promise<void> {
+  async run(query: string, kind = 'other', settings: ClickHouseSettings = {}): Promise<void> {
     const t0 = performance.now();
-    await this.ch.command({ query });
+    await this.ch.command({ query, clickhouse_settings: settings });
     this.timings[kind] = (this.timings[kind] ?? 0) + (performance.now() - t0) / 1000;
   }
 
@@ -406,7 +407,10 @@ export async function seedRollups(t: SeedTarget, db: string, s: SeedSize, opts: 
     // The total rollups, merged from the port rollups by migration 0006's own
     // backfill statements (they run while the totals are empty, as here).
     const m0006 = (await loadMigrations(db)).find((m) => m.version === 6);
-    for (const statement of m0006?.statements.filter((x) => x.startsWith('INSERT INTO')) ?? []) await seed.run(statement);
+    // A year of day partitions in one INSERT: with the settings migrate gives its backfills.
+    const known = await ch.query({ query: `SELECT name FROM system.settings WHERE name IN (${OPTIONAL_SETTINGS.map((n) => `'${n}'`).join(', ')})`, format: 'JSONEachRow' });
+    const backfill = backfillSettings(new Set(((await known.json()) as Array<{ name: string }>).map((r) => r.name)));
+    for (const statement of m0006?.statements.filter(isInsert) ?? []) await seed.run(statement, 'other', backfill);
     log(`seed: total rollups (${elapsed()})`);
     await seed.run(`INSERT INTO ${seed.table('sensors')} (sensor, darknets, darknet_size, updated_at)
 VALUES ('${SEED_SENSOR}', ['${SEED_DARKNET}'], 65536, toDateTime(${now}, 'UTC'))`);

@@ -1,6 +1,6 @@
 /** Sends a query result as JSON, or as CSV when the request asked for format=csv. */
 import type { FastifyReply } from 'fastify';
-import { toCsv, type Table } from '../query/table.js';
+import { toCsv, type Table } from '../query/result-tables.js';
 
 export type Format = 'json' | 'csv';
 

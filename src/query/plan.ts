@@ -5,11 +5,11 @@
  */
 import { parseFilters, type FilterInput, type QueryFilters } from './filters.js';
 import { alignRange, chooseGrain, GRAIN_SECONDS, type Grain } from './grain.js';
-import { familyFor, finestGrain, type Family } from './tables.js';
+import { familyFor, finestGrain, type Family } from './rollup-families.js';
 import type { QueryContext } from './runner.js';
 import { resolveRange, type RangeInput, type TimeRange } from './time-range.js';
 
-export type { Tables } from './tables.js';
+export type { Tables } from './rollup-families.js';
 
 /** The inputs every query takes. */
 export interface RangeQuery {

@@ -22,7 +22,7 @@ import { alignRange, HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC, minuteR
 import type { RangeQuery, Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
-import { familyFor, rowsSql, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
+import { familyFor, rowsSql, sourcesSql, tableSql, whereSql, type Family } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
 
 export type Interval = '1m' | '5m' | '1h' | '1d';

@@ -8,7 +8,7 @@
  * and that list is sent to each shard.
  */
 import { sql, type SqlFragment } from '../store/sql.js';
-import { PORT_KEY_SQL, type RowsSql } from './tables.js';
+import { PORT_KEY_SQL, type RowsSql } from './rollup-families.js';
 
 /** `key IN (the `limit` values of key with the most packets in rows)`, for `rows.where([...])`. */
 export function topByPacketsCondition(rows: RowsSql, key: SqlFragment, limit: SqlFragment): SqlFragment {

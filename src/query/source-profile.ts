@@ -20,7 +20,7 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { addressText, parseSourceAddress, sourceCondition, type SourceAddress } from './source-address.js';
-import { tableSql, whereSql } from './tables.js';
+import { tableSql, whereSql } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
 import { SOURCE_MEASURE_COLUMNS, SOURCE_MEASURES, sourceMeasures, type SourceMeasures } from './top-sources.js';
 

@@ -27,7 +27,7 @@ import { protoName } from '../net/protocols.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
 import { portsByPacketsSql } from './ranked-by-packets.js';
-import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './tables.js';
+import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './rollup-families.js';
 import { iso } from './time-range.js';
 
 export const DEFAULT_TOP_PORTS = 10;

@@ -13,7 +13,7 @@ import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
 import { portsByPacketsSql } from './ranked-by-packets.js';
-import { bytesSql, destinationsSql, headlineFamily, rowsSql, sourcesSql } from './tables.js';
+import { bytesSql, destinationsSql, headlineFamily, rowsSql, sourcesSql } from './rollup-families.js';
 import { iso } from './time-range.js';
 
 export type PortRanking = 'packets' | 'sources';

@@ -13,7 +13,7 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { topByPacketsCondition } from './ranked-by-packets.js';
 import { sourceText } from './source-address.js';
-import { destinationsSql, rowsSql } from './tables.js';
+import { destinationsSql, rowsSql } from './rollup-families.js';
 import { iso } from './time-range.js';
 
 export type SourceRanking = 'packets' | 'ports' | 'destinations';

@@ -35,7 +35,7 @@ import type { Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { mean, median, robustZ, trendScore } from './stats.js';
-import { destinationsSql, familyFor, sourcesSql, tableSql, whereSql, type Family } from './tables.js';
+import { destinationsSql, familyFor, sourcesSql, tableSql, whereSql, type Family } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
 
 const DAY = 86_400;

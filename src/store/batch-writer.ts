@@ -23,7 +23,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { StoreClient } from './client.js';
 import { shardSlot } from './cluster/shard-slot.js';
 import { loadTopology, SAME_REPLICA_SETTINGS } from './cluster/topology.js';
-import { knownInsertSettings, packetInsertSettings } from './insert-settings.js';
+import { knownSettings, packetInsertSettings } from './server-settings.js';
 import { withoutRecords, type EncodedRows } from './packet-rows.js';
 import { RAW_COLUMNS } from './raw-columns.js';
 import { sql, sqlIdent, sqlJoin } from './sql.js';
@@ -77,7 +77,7 @@ export class BatchWriter {
   private readonly insertQuery: string;
   /** Cluster mode: the total shard weight, loaded once. */
   private slots: Promise<number> | undefined;
-  /** The insert settings for this server (see insert-settings.ts), loaded once. */
+  /** The insert settings for this server (see server-settings.ts), loaded once. */
   private settings: Promise<ClickHouseSettings> | undefined;
 
   constructor(private readonly store: StoreClient) {
@@ -95,7 +95,7 @@ export class BatchWriter {
 
   /** The settings every packets insert carries on this store. */
   insertSettings(): Promise<ClickHouseSettings> {
-    this.settings ??= knownInsertSettings(this.store).then((known) => {
+    this.settings ??= knownSettings(this.store).then((known) => {
       const base = packetInsertSettings(known);
       return (this.store.cluster ?? null) === null ? base : Object.freeze({ ...base, ...SAME_REPLICA_SETTINGS, insert_distributed_sync: 1 });
     });

@@ -32,6 +32,7 @@
  */
 
 import { createHash, randomBytes } from 'node:crypto';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,7 @@ import { renderForCluster } from './cluster/render.js';
 import { loadTopology } from './cluster/topology.js';
 import { col } from './row-decoders.js';
 import { rollupDef, rollupSelect } from './rollups.js';
+import { backfillSettings, knownSettings } from './server-settings.js';
 import { sql, sqlDateTime, sqlIdent, sqlQualified, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
 
 export interface Migration {
@@ -264,6 +266,11 @@ export async function assertSchemaCurrent(store: StoreClient, options: { migrati
  * Creates the database if missing, then applies pending migrations in order.
  * Idempotent. With `dryRun`, returns the SQL and changes nothing.
  */
+/** An INSERT statement, after any leading `--` comment lines. */
+export function isInsert(statement: string): boolean {
+  return /^(?:\s*--[^\n]*\n)*\s*INSERT\s/i.test(statement);
+}
+
 export async function migrate(store: StoreClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   const database = store.database;
   const dryRun = options.dryRun ?? false;
@@ -300,11 +307,15 @@ export async function migrate(store: StoreClient, options: MigrateOptions = {}):
   if (cluster !== null && steps.length > 0) await loadTopology(store, cluster);
   for (const step of steps) await store.command(unsafeRawSql(withInstance(step, instance)));
   const done: Migration[] = [];
+  // INSERT ... SELECT statements backfill history: one partition per day, more than a block may hold by default.
+  // Cluster: they write through Distributed tables; sync, so the rows are on their shards when the migration is recorded.
+  const backfill: ClickHouseSettings = status.pending.some((m) => m.statements.some(isInsert))
+    ? { ...backfillSettings(await knownSettings(store)), ...(cluster === null ? {} : { insert_distributed_sync: 1 as const }) }
+    : {};
   for (const m of status.pending) {
     for (const statement of m.statements) {
       try {
-        // Cluster: INSERT ... SELECT statements write through Distributed tables; sync, so the rows are on their shards when the migration is recorded.
-        await store.command(unsafeRawSql(withInstance(statement, instance)), cluster === null ? {} : { settings: { insert_distributed_sync: 1 } });
+        await store.command(unsafeRawSql(withInstance(statement, instance)), isInsert(statement) ? { settings: backfill } : {});
       } catch (e) {
         // Name the file for statement errors; connection/auth/timeout errors pass through.
         if (e instanceof DarkscopeError && (e.code === ErrorCodes.CLICKHOUSE_QUERY.code || e.code === ErrorCodes.SCHEMA.code)) {

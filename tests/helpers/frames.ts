@@ -7,7 +7,7 @@
  * Fields can be forced to wrong values (version, ihl, lengths) to build bad frames.
  */
 
-import type { CaptureRecord } from '../../src/ingest/capture-record.js';
+import type { CaptureRecord } from '../../src/ingest/capture/record.js';
 
 export const IPPROTO = {
   HOPOPTS: 0,

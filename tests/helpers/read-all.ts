@@ -1,5 +1,5 @@
 import { openCapture, type CaptureReader } from '../../src/ingest/capture/index.js';
-import type { CaptureRecord } from '../../src/ingest/capture-record.js';
+import type { CaptureRecord } from '../../src/ingest/capture/record.js';
 import { chunked } from './capture-writer.js';
 
 export interface ReadResult {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { isDarkscopeError, type DarkscopeError } from '../../src/errors.js';
 import { queryContext, runQuery, type QueryEvent } from '../../src/query/runner.js';
-import { SOURCE_KEY_SQL } from '../../src/query/tables.js';
+import { SOURCE_KEY_SQL } from '../../src/query/rollup-families.js';
 import { migrate } from '../../src/store/migrate.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql } from '../../src/store/sql.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CaptureRecord } from '../../src/ingest/capture-record.js';
+import type { CaptureRecord } from '../../src/ingest/capture/record.js';
 import { decodeFrame, decodeRecord } from '../../src/ingest/decode/index.js';
 import {
   LINKTYPE_ETHERNET,

@@ -3,7 +3,7 @@ import { isDarkscopeError } from '../../src/errors.js';
 import { parseFilters } from '../../src/query/filters.js';
 import { alignRange, chooseGrain, minuteRetainedFrom } from '../../src/query/grain.js';
 import { planQuery } from '../../src/query/plan.js';
-import { tilesFor } from '../../src/query/tables.js';
+import { tilesFor } from '../../src/query/rollup-families.js';
 import { chooseInterval, planPortSeries } from '../../src/query/port-series.js';
 import { planSummary } from '../../src/query/summary.js';
 import { planTrends } from '../../src/query/trends.js';

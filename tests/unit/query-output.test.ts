@@ -4,7 +4,7 @@ import { fmtInt, fmtShare, renderMarkdown, renderText } from '../../src/cli/form
 import { parsePortSpec } from '../../src/query/filters.js';
 import { portLabel } from '../../src/net/protocols.js';
 import { describePort, serviceInfo } from '../../src/query/services.js';
-import { toCsv, type Table } from '../../src/query/table.js';
+import { toCsv, type Table } from '../../src/query/result-tables.js';
 
 describe('ports and services', () => {
   it('labels ports like NICTER reports', () => {

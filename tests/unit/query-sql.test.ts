@@ -8,7 +8,7 @@ import { filterConditions, parseFilters } from '../../src/query/filters.js';
 import { planPortSeries, portsAboveSql, portSeriesSql } from '../../src/query/port-series.js';
 import { planSourceProfile, sourceProfileSql } from '../../src/query/source-profile.js';
 import { planSummary, summarySql } from '../../src/query/summary.js';
-import { SOURCE_KEY_SQL, type Tables } from '../../src/query/tables.js';
+import { SOURCE_KEY_SQL, type Tables } from '../../src/query/rollup-families.js';
 import { planTopPorts, topPortsSql } from '../../src/query/top-ports.js';
 import { planTopSources, topSourcesSql } from '../../src/query/top-sources.js';
 import { planTrends, trendsSql } from '../../src/query/trends.js';

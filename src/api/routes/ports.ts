@@ -4,7 +4,7 @@ import { parsePort, parseProto, type FilterInput } from '../../query/filters.js'
 import { rangeQueryFrom } from '../../query/plan.js';
 import { INTERVALS, portSeries, type Interval } from '../../query/port-series.js';
 import type { QueryContext } from '../../query/runner.js';
-import { portSeriesTable, topPortsTable } from '../../query/table.js';
+import { portSeriesTable, topPortsTable } from '../../query/result-tables.js';
 import type { RangeInput } from '../../query/time-range.js';
 import { DEFAULT_TOP_PORTS_LIMIT, PORT_RANKINGS, topPorts, type PortRanking } from '../../query/top-ports.js';
 import { sendResult, type Format } from '../respond.js';

@@ -4,7 +4,7 @@ import type { FilterInput } from '../../query/filters.js';
 import { rangeQueryFrom } from '../../query/plan.js';
 import type { QueryContext } from '../../query/runner.js';
 import { DEFAULT_PROFILE_PORTS, sourceProfile } from '../../query/source-profile.js';
-import { topSourcesTable } from '../../query/table.js';
+import { topSourcesTable } from '../../query/result-tables.js';
 import type { RangeInput } from '../../query/time-range.js';
 import { DEFAULT_TOP_SOURCES_LIMIT, SOURCE_RANKINGS, topSources, type SourceRanking } from '../../query/top-sources.js';
 import { sendResult, type Format } from '../respond.js';

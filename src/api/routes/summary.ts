@@ -4,7 +4,7 @@ import type { FilterInput } from '../../query/filters.js';
 import { rangeQueryFrom } from '../../query/plan.js';
 import type { QueryContext } from '../../query/runner.js';
 import { DEFAULT_TOP_COUNTRIES, DEFAULT_TOP_PORTS, summary } from '../../query/summary.js';
-import { summaryTable } from '../../query/table.js';
+import { summaryTable } from '../../query/result-tables.js';
 import type { RangeInput } from '../../query/time-range.js';
 import { sendResult, type Format } from '../respond.js';
 import { filterProperties, formatProperty, MAX_LIMIT, portFilterProperty, querystring, responses, summarySchema, timeRangeProperties } from '../schemas.js';

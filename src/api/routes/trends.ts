@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseFilters, type FilterInput } from '../../query/filters.js';
 import type { QueryContext } from '../../query/runner.js';
-import { trendsTable } from '../../query/table.js';
+import { trendsTable } from '../../query/result-tables.js';
 import { parseTime } from '../../query/time-range.js';
 import { DEFAULT_TREND_PARAMS as D, trends } from '../../query/trends.js';
 import { sendResult, type Format } from '../respond.js';

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { parsePortSpec } from '../../query/filters.js';
 import { INTERVALS, portSeries, type Interval, type PortSeriesResult } from '../../query/port-series.js';
-import { portSeriesTable, topPortsTable } from '../../query/table.js';
+import { portSeriesTable, topPortsTable } from '../../query/result-tables.js';
 import { DEFAULT_TOP_PORTS_LIMIT, PORT_RANKINGS, topPorts, type PortRanking } from '../../query/top-ports.js';
 import type { CliContext } from '../context.js';
 import { fmtInt, fmtTime, pickColumns, renderText } from '../format/table-text.js';

@@ -12,7 +12,7 @@ import { createLogger } from '../../logger.js';
 import { SCAN_TOOLS, TRAFFIC_CLASSES } from '../../query/filters.js';
 import { rangeQueryFrom, type RangeQuery } from '../../query/plan.js';
 import { queryContext, type QueryContext } from '../../query/runner.js';
-import type { Table } from '../../query/table.js';
+import type { Table } from '../../query/result-tables.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions, overridesFrom } from '../common-options.js';
 import { renderTable } from '../format/table-text.js';

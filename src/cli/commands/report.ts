@@ -1,7 +1,7 @@
 /** `darkscope report`: the summary, laid out like a NICTER observation report page. */
 import { Command } from 'commander';
 import { DEFAULT_TOP_COUNTRIES, DEFAULT_TOP_PORTS, summary } from '../../query/summary.js';
-import { summaryTable } from '../../query/table.js';
+import { summaryTable } from '../../query/result-tables.js';
 import type { CliContext } from '../context.js';
 import { summaryMarkdown, summaryText } from '../format/report-text.js';
 import { addQueryOptions, intOption, rangeQueryFromOptions, withQueryContext, writeResult, type OutputFormat } from './query-options.js';

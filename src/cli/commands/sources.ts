@@ -1,7 +1,7 @@
 /** `darkscope sources` and `darkscope source 192.0.2.7`. */
 import { Command, Option } from 'commander';
 import { sourceProfile, type SourceProfileResult } from '../../query/source-profile.js';
-import { sourcePortsTable, topSourcesTable } from '../../query/table.js';
+import { sourcePortsTable, topSourcesTable } from '../../query/result-tables.js';
 import { DEFAULT_TOP_SOURCES_LIMIT, SOURCE_RANKINGS, topSources, type SourceRanking } from '../../query/top-sources.js';
 import type { CliContext } from '../context.js';
 import { fmtInt, fmtShare, fmtTime, pickColumns, renderMarkdown, renderText } from '../format/table-text.js';

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { DarkscopeError } from '../../errors.js';
 import { parseFilters } from '../../query/filters.js';
-import { trendsTable } from '../../query/table.js';
+import { trendsTable } from '../../query/result-tables.js';
 import { parseTime } from '../../query/time-range.js';
 import { DEFAULT_TREND_PARAMS as D, trends, type TrendsResult } from '../../query/trends.js';
 import type { CliContext } from '../context.js';

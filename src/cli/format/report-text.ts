@@ -5,7 +5,7 @@
  * Plain text for terminals, or Markdown.
  */
 import type { SummaryResult } from '../../query/summary.js';
-import type { Table } from '../../query/table.js';
+import type { Table } from '../../query/result-tables.js';
 import { fmtBytes } from './units.js';
 import { fmtInt, fmtShare, fmtTime, renderMarkdown, renderText } from './table-text.js';
 

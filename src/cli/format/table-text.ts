@@ -1,9 +1,9 @@
 /**
- * Query-result tables (src/query/table.ts) for people: aligned text columns
+ * Query-result tables (src/query/result-tables.ts) for people: aligned text columns
  * or Markdown, with digit groups, percentages and short UTC times; CSV is the
  * same as the API's format=csv.
  */
-import { toCsv, type Cell, type ColumnKind, type Table } from '../../query/table.js';
+import { toCsv, type Cell, type ColumnKind, type Table } from '../../query/result-tables.js';
 
 export type TableFormat = 'table' | 'md' | 'csv';
 

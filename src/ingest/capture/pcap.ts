@@ -11,7 +11,7 @@
  * sf-pcap.c and pcap-savefile(5).
  */
 import { DarkscopeError } from '../../errors.js';
-import type { CaptureRecord } from '../capture-record.js';
+import type { CaptureRecord } from './record.js';
 import { ByteSource } from './byte-source.js';
 import { MAX_RECORD_BYTES } from './limits.js';
 import { type CaptureReader, type CaptureStats, linkTypeOf, newStats, noteEndOfInput, noteLinkType } from './types.js';

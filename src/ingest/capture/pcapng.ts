@@ -15,7 +15,7 @@
  * counted, and reading goes on.
  */
 import { DarkscopeError } from '../../errors.js';
-import type { CaptureRecord } from '../capture-record.js';
+import type { CaptureRecord } from './record.js';
 import { ByteSource } from './byte-source.js';
 import { MAX_PCAPNG_BLOCK_BYTES, MAX_RECORD_BYTES, MIN_PCAPNG_BLOCK_BYTES } from './limits.js';
 import { DEFAULT_TS_RESOLUTION, splitTimestamp, tsResolutionFrom, type TsResolution } from './pcapng-timestamp.js';

@@ -1,4 +1,4 @@
-import type { CaptureRecord } from '../capture-record.js';
+import type { CaptureRecord } from './record.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 

@@ -9,7 +9,7 @@
  *   timestamp.ts timestamp checks
  */
 
-import type { CaptureRecord } from '../capture-record.js';
+import type { CaptureRecord } from '../capture/record.js';
 import type { PacketSlots, PacketSummary, SkipReason } from '../packet.js';
 import { readIpv4 } from './ipv4.js';
 import { readIpv6 } from './ipv6.js';

@@ -4,7 +4,7 @@
  * decoded is counted by reason; the rest flows on in batches, pulled by the
  * consumer (backpressure all the way to the file).
  */
-import type { CaptureRecord } from '../capture-record.js';
+import type { CaptureRecord } from '../capture/record.js';
 import type { CaptureStop } from '../capture/index.js';
 import { decodeRecord } from '../decode/index.js';
 import type { PacketSummary, SkipReason } from '../packet.js';

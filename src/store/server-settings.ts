@@ -1,6 +1,8 @@
 /**
- * Settings sent with every packets insert, chosen for the server at hand.
+ * Settings that differ between ClickHouse releases, chosen for the server at
+ * hand from its system.settings (18.16 rejects a setting it does not know).
  *
+ * Packets inserts (packetInsertSettings):
  * Every insert feeds the raw table and nine materialized views. By default
  * ClickHouse runs the views one after the other in the inserting thread;
  * parallel_view_processing runs them on several threads (measured on 18.16,
@@ -13,16 +15,21 @@
  * and GROUP BY, so unmerged rows give the same answers, and background
  * merges fold them later anyway. Measured on 26.7 (400 000 demo rows, nine
  * views): 4.4 s with defaults, 2.9 s with optimize_on_insert = 0, 1.8 s with
- * both settings. 18.16 has no such setting and rejects unknown ones, so it is
- * sent only where system.settings lists it.
+ * both settings. 18.16 has no such setting.
+ *
+ * Backfills (backfillSettings): a migration's INSERT ... SELECT over the
+ * history (0006 fills the totals from the port rollups) writes one partition
+ * per day; releases since 19.x refuse a block of more than 100 partitions
+ * (max_partitions_per_insert_block), so a store with more than 100 days of
+ * history could not migrate. The backfill lifts that limit where it exists.
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { StoreClient } from './client.js';
 import { col } from './row-decoders.js';
 import { sql, sqlList, sqlString } from './sql.js';
 
-/** The settings darkscope turns off when the server knows them. */
-export const OPTIONAL_INSERT_SETTINGS = Object.freeze(['optimize_on_insert'] as const);
+/** The settings darkscope sends only when the server knows them. */
+export const OPTIONAL_SETTINGS = Object.freeze(['optimize_on_insert', 'max_partitions_per_insert_block'] as const);
 
 /** Pure: the insert settings for a server that knows the given setting names. */
 export function packetInsertSettings(known: ReadonlySet<string>): ClickHouseSettings {
@@ -31,10 +38,17 @@ export function packetInsertSettings(known: ReadonlySet<string>): ClickHouseSett
   return Object.freeze(settings);
 }
 
-/** Which of OPTIONAL_INSERT_SETTINGS the server knows (one small query). */
-export async function knownInsertSettings(store: StoreClient): Promise<Set<string>> {
+/** Pure: settings for an INSERT ... SELECT that rewrites history (migration backfills). */
+export function backfillSettings(known: ReadonlySet<string>): ClickHouseSettings {
+  const settings: ClickHouseSettings = {};
+  if (known.has('max_partitions_per_insert_block')) settings.max_partitions_per_insert_block = '0';
+  return Object.freeze(settings);
+}
+
+/** Which of OPTIONAL_SETTINGS the server knows (one small query). */
+export async function knownSettings(store: StoreClient): Promise<Set<string>> {
   const rows = await store.query(
-    sql`SELECT name FROM system.settings WHERE name IN (${sqlList(OPTIONAL_INSERT_SETTINGS, sqlString)})`,
+    sql`SELECT name FROM system.settings WHERE name IN (${sqlList(OPTIONAL_SETTINGS, sqlString)})`,
     { name: col.string },
   );
   return new Set(rows.map((r) => r.name));
