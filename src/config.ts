@@ -94,7 +94,6 @@ export interface Config {
   };
   /** darkscope's own files: the embedded engine's store (DARKSCOPE_HOME/engine). */
   readonly home: string;
-  readonly clickhouseBin: string | null;
 }
 
 /** Command-line values that override the environment (undefined = not given). */
@@ -279,7 +278,6 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       maxMemoryBytes: int(undefined, env, { flag: 'engine-max-memory-bytes', env: 'DARKSCOPE_ENGINE_MAX_MEMORY_BYTES' }, 0, 0, 1_000_000_000_000_000),
     },
     home,
-    clickhouseBin: nonEmpty(env.DARKSCOPE_CLICKHOUSE_BIN) ? env.DARKSCOPE_CLICKHOUSE_BIN : null,
   };
   return deepFreeze(cfg);
 }

@@ -60,5 +60,5 @@ export function clusterCommand(ctx: CliContext, setExit: (code: number) => void)
       await store.close();
     }
   });
-  return new Command('cluster').description('Operate darkscope on a ClickHouse cluster (see "Running on a ClickHouse cluster" in the README)').addCommand(check);
+  return new Command('cluster').description('Operate darkscope on a ClickHouse cluster (see docs/CLUSTER.md)').addCommand(check);
 }
