@@ -2,8 +2,8 @@
  * `npm run bench`: darkscope's performance figures, measured side by side with
  * the alternatives in one run. Never part of `npm test`.
  *
- *   npm run bench                 all parts (under 15 minutes on 2 cores)
- *   npm run bench -- --quick      a 2-minute subset (smaller captures, 1 round)
+ *   npm run bench                 all parts, both engines (about 30 minutes on 2 cores)
+ *   npm run bench -- --quick      a 5-minute subset (smaller captures, 1 round)
  *   npm run bench -- --parts parse,ingest --packets 5000000 --rounds 3
  *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
  *   npm run bench -- --parts cluster --cluster-packets 1000000

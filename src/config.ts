@@ -1,7 +1,8 @@
 /**
  * darkscope's configuration: loaded once from the environment plus command-line
- * overrides, validated with exact messages, frozen, and passed down. Nothing
- * else reads process.env.
+ * overrides, validated with exact messages, frozen, and passed down. Besides the
+ * CLI's entry point, only the embedded engine's processes read the
+ * environment (TZ, UV_THREADPOOL_SIZE for the engine they start).
  */
 import { isIP } from 'node:net';
 import { DarkscopeError } from './errors.js';

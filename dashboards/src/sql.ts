@@ -6,7 +6,7 @@
  * in it; no value from TypeScript is ever interpolated (there is none: the
  * values come from Grafana variables at query time).
  *
- * Portability (ClickHouse 18.16 and current releases, see CLICKHOUSE.md):
+ * Portability (ClickHouse 18.16 and current releases):
  * - no $__timeInterval / $__timeGroup (they expand to toStartOfInterval):
  *   buckets are `intDiv(toUInt32(t), N) * N` on epoch seconds, which is also
  *   UTC-aligned whatever the server's time zone;

@@ -1,7 +1,7 @@
 /**
  * Source addresses in the source rollups: IPv4 as `src` (UInt32), IPv6 as the
- * 16 bytes of `src6` (read back as hex). Parsing uses the ingest parsers and
- * printing the ingest formatters, so an address looks the same everywhere.
+ * 16 bytes of `src6` (read back as hex). Parsing and printing use src/net/ip-parse.ts
+ * and ip-format.ts, as ingest and inspect do, so an address looks the same everywhere.
  */
 import { DarkscopeError } from '../errors.js';
 import { formatIPv4, formatIPv6 } from '../net/ip-format.js';

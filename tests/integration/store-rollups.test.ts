@@ -1,6 +1,6 @@
 /**
- * The rollups must agree with raw: totals equal after OPTIMIZE FINAL (the
- * AggregatingMergeTree pitfall in CLICKHOUSE.md), one row per key after the
+ * The rollups must agree with raw: totals equal after OPTIMIZE FINAL (rows of
+ * a key may sit in several parts until a merge: every read aggregates), one row per key after the
  * merge, distinct counts within 1% of uniqExact, and every bucket in UTC
  * although the test server runs in Asia/Kathmandu.
  */

@@ -2,7 +2,6 @@
 import { parseIntegerOption } from '../../integer-option.js';
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { DarkscopeError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { assertClusterMode, checkCluster, DEFAULT_DDL_PATH, type ClusterCheck } from '../../store/cluster/check.js';
 import type { CliContext } from '../context.js';

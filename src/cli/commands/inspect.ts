@@ -3,9 +3,10 @@
  * classifies and enriches every packet and prints it (table or JSON lines on
  * stdout), then a per-input summary on stderr.
  */
+import { parseIntegerOption } from '../../integer-option.js';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config.js';
-import { DarkscopeError, isDarkscopeError } from '../../errors.js';
+import { isDarkscopeError } from '../../errors.js';
 import type { ClassifiedPacket } from '../../ingest/packet.js';
 import { expandInputs, openInput, packetSource, type InputFormat, type InputStats } from '../../ingest/input/index.js';
 import type { CliContext } from '../context.js';
@@ -90,6 +91,5 @@ export async function runInspect(ctx: CliContext, inputs: string[], opts: Inspec
 }
 
 function parseCount(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new DarkscopeError('BAD_CONFIG', `--count value "${v}" is not a positive integer`);
-  return Number(v);
+  return parseIntegerOption(v, '--count', 1, Number.MAX_SAFE_INTEGER);
 }

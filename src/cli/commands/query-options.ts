@@ -7,7 +7,6 @@
 import { parseIntegerOption } from '../../integer-option.js';
 import { Command, Option } from 'commander';
 import { commandLogLevel, loadConfig, type Config } from '../../config.js';
-import { DarkscopeError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { SCAN_TOOLS, TRAFFIC_CLASSES } from '../../query/filters.js';
 import { rangeQueryFrom, type RangeQuery } from '../../query/plan.js';
