@@ -29,11 +29,13 @@ import { DAY, dayStart, generateRows, insertRows, type RawRow } from './helpers/
 
 const HOUR = 3600;
 /**
- * The dashboards' "now": the start of the current hour. Recent, because the
- * panels choose minute rollups only for ranges inside their retention, which
- * ends at the server's now().
+ * The dashboards' "now": 12:00 UTC today. Recent, because the panels choose
+ * minute rollups only for ranges inside their retention, which ends at the
+ * server's now(); always noon, so the seeded traffic sits at the same hours
+ * of its days in every run (the source drill-down's address list covers
+ * whole days).
  */
-const T0 = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
+const T0 = Math.floor(Date.now() / 1000 / DAY) * DAY + 12 * HOUR;
 
 let db: TestDatabase;
 let client: ClickHouseClient;
