@@ -38,7 +38,7 @@ beforeAll(async () => {
       packets: 30_000, seed: 5, startSec: START, durationSec: 7 * DAY, quietPorts: [37215],
       onsets: [{ port: 37215, proto: 'tcp', from: 5 / 7, share: 0.2 }],
     }),
-    await synthCapture(dir.path, 'extra.pcap', { packets: 4_000, seed: 6, startSec: START + 2 * DAY, durationSec: DAY, ipv6Share: 0.1 }),
+    await synthCapture(dir.path, 'extra.pcap', { packets: 4_000, seed: 6, startSec: START + 2 * DAY, durationSec: DAY, ipv6Share: 0.1, quietPorts: [37215] }),
   ];
 }, 180_000);
 
