@@ -53,6 +53,14 @@ export interface Config {
     readonly batchRows: number;
     readonly batchAgeMs: number;
     readonly maxInFlight: number;
+    /** --watch: a file that has not changed for this long is complete. */
+    readonly quietMs: number;
+    /** --watch: how often the directory is listed (besides change notifications). */
+    readonly pollMs: number;
+    /** --watch: what becomes of a file once every packet of it is stored. */
+    readonly after: AfterAction;
+    /** Prometheus metrics of a running ingest; null: none. */
+    readonly metrics: { readonly host: string; readonly port: number } | null;
   };
   readonly retention: {
     readonly rawDays: number;
@@ -114,6 +122,11 @@ export interface ConfigOverrides {
   batchRows?: string | number;
   batchAgeMs?: string | number;
   maxInFlight?: string | number;
+  quietMs?: string | number;
+  pollMs?: string | number;
+  after?: string;
+  metricsPort?: string | number;
+  metricsHost?: string;
   rawDays?: string | number;
   minuteDays?: string | number;
   logLevel?: string;
@@ -125,6 +138,17 @@ export interface ConfigOverrides {
 }
 
 export const DEFAULT_CLICKHOUSE_URL = 'http://localhost:8123';
+
+/** What `ingest --watch` does with a file once every packet of it is stored (--after). */
+export type AfterAction = { readonly kind: 'keep' } | { readonly kind: 'delete' } | { readonly kind: 'move'; readonly dir: string };
+
+/** Parses --after / DARKSCOPE_AFTER: keep, delete or move:DIR. */
+export function parseAfterAction(text: string, source = '--after'): AfterAction {
+  if (text === 'keep') return { kind: 'keep' };
+  if (text === 'delete') return { kind: 'delete' };
+  if (text.startsWith('move:') && text.length > 'move:'.length) return { kind: 'move', dir: text.slice('move:'.length) };
+  throw new DarkscopeError('BAD_CONFIG', `"${source}" value "${text}" must be keep, delete or move:DIR (e.g. move:/var/spool/darknet/done)`);
+}
 /** The most batches ingest may have in flight (--max-in-flight). */
 export const MAX_IN_FLIGHT_LIMIT = 16;
 
@@ -232,6 +256,12 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
   });
   const trustProxy = checkedList(o.trustProxy, env, { flag: 'trust-proxy', env: 'DARKSCOPE_API_TRUST_PROXY' }, isProxySpec,
     `an address, a CIDR (e.g. 10.0.0.0/8) or one of ${PROXY_KEYWORDS.join(', ')}`);
+  const metricsHost = o.metricsHost ?? env.DARKSCOPE_METRICS_HOST ?? '127.0.0.1';
+  if (!HOST.test(metricsHost)) throw bad(`metrics host "${metricsHost}" must be an address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)`);
+  const metricsGiven = o.metricsPort !== undefined || nonEmpty(env.DARKSCOPE_METRICS_PORT);
+  const metrics = metricsGiven
+    ? { host: metricsHost, port: int(o.metricsPort, env, { flag: 'metrics-port', env: 'DARKSCOPE_METRICS_PORT' }, 0, 0, 65_535) }
+    : null;
   const home = env.DARKSCOPE_HOME ?? `${env.HOME ?? '.'}/.local/share/darkscope`;
   const cfg: Config = {
     clickhouse: {
@@ -254,6 +284,10 @@ export function loadConfig(env: Env, o: ConfigOverrides = {}): Readonly<Config> 
       batchRows: int(o.batchRows, env, { flag: 'batch-rows', env: 'DARKSCOPE_BATCH_ROWS' }, 200_000, 1, 5_000_000),
       batchAgeMs: int(o.batchAgeMs, env, { flag: 'batch-age-ms', env: 'DARKSCOPE_BATCH_AGE_MS' }, 1_000, 10, 600_000),
       maxInFlight: int(o.maxInFlight, env, { flag: 'max-in-flight', env: 'DARKSCOPE_MAX_IN_FLIGHT' }, 2, 1, MAX_IN_FLIGHT_LIMIT),
+      quietMs: int(o.quietMs, env, { flag: 'quiet-ms', env: 'DARKSCOPE_QUIET_MS' }, 30_000, 100, 86_400_000),
+      pollMs: int(o.pollMs, env, { flag: 'poll-ms', env: 'DARKSCOPE_POLL_MS' }, 2_000, 50, 600_000),
+      after: o.after !== undefined ? parseAfterAction(o.after) : nonEmpty(env.DARKSCOPE_AFTER) ? parseAfterAction(env.DARKSCOPE_AFTER, 'DARKSCOPE_AFTER') : { kind: 'keep' },
+      metrics,
     },
     retention: {
       rawDays: int(o.rawDays, env, { flag: 'raw-days', env: 'DARKSCOPE_RETENTION_RAW_DAYS' }, DEFAULT_RAW_DAYS, 1, 36_500),

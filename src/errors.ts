@@ -34,6 +34,8 @@ export const ErrorCodes = Object.freeze({
     'Nothing was changed. Choose --from/--to that leave out the days named above: their rollups are all that is left of them.'),
   SHARDS_UNREACHABLE: spec('DARKSCOPE_E_SHARDS_UNREACHABLE', 503,
     'Bring the unreachable nodes back, or set --cluster-nodes / DARKSCOPE_CLUSTER_NODES to one reachable HTTP URL per shard.'),
+  PORT_IN_USE: spec('DARKSCOPE_E_PORT_IN_USE', 409,
+    'Choose another port with the option named above, or stop the program listening there (`ss -ltnp` shows it).'),
   ENRICH_DB: spec('DARKSCOPE_E_ENRICH_DB', 500,
     'Reinstall with `npm ci`, or point --geoip/--asn-db at a readable MaxMind .mmdb file.'),
   BAD_SQL_VALUE: spec('DARKSCOPE_E_BAD_SQL_VALUE', 400,

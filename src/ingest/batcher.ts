@@ -6,6 +6,10 @@
  * input is idle. File inputs get no age limit, so their batch boundaries
  * depend only on the data: a resumed run cuts the same batches as the run it
  * resumes.
+ *
+ * A stop signal (SIGTERM/SIGINT) ends the batches early: the batch being
+ * filled is closed and yielded as it is, so a live input loses nothing it
+ * has already read, and nothing more is read.
  */
 import type { EncodedRows, RowBatchBuilder, StorablePacket } from '../store/packet-rows.js';
 
@@ -18,6 +22,8 @@ export interface PendingBatch {
   readonly lastIndex: number;
   /** Byte offset of the last packet's record. */
   readonly lastOffset: number;
+  /** Newest packet time in the batch, epoch seconds (for the ingest lag). */
+  readonly maxTsSec: number;
 }
 
 export interface BatcherOptions {
@@ -27,9 +33,12 @@ export interface BatcherOptions {
   /** null: no age limit (file inputs). */
   readonly maxAgeMs: number | null;
   readonly now?: () => number;
+  /** When aborted: yield the batch being filled and stop reading. */
+  readonly signal?: AbortSignal;
 }
 
 const TIMEOUT = Symbol('timeout');
+const STOP = Symbol('stop');
 
 export async function* batchPackets(
   source: AsyncIterable<Array<StorablePacket & { recordOffset: number }>>,
@@ -41,33 +50,44 @@ export async function* batchPackets(
   let day = -1;
   let openedAt = 0;
   let firstIndex = 0;
+  let maxTsSec = 0;
   let last: (StorablePacket & { recordOffset: number }) | null = null;
   const flush = (): PendingBatch => {
     const l = last as StorablePacket & { recordOffset: number };
     last = null;
-    return { rows: builder.finish(), day, firstIndex, lastIndex: l.recordIndex, lastOffset: l.recordOffset };
+    return { rows: builder.finish(), day, firstIndex, lastIndex: l.recordIndex, lastOffset: l.recordOffset, maxTsSec };
   };
+  const signal = opts.signal;
+  let onAbort: (() => void) | undefined;
+  const stopped = signal === undefined
+    ? null
+    : new Promise<typeof STOP>((res) => {
+      onAbort = () => res(STOP);
+      if (signal.aborted) res(STOP);
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
   let pending: Promise<IteratorResult<Array<StorablePacket & { recordOffset: number }>>> | null = null;
   try {
     for (;;) {
+      if (signal?.aborted === true) break;
       pending ??= it.next();
-      let r: IteratorResult<Array<StorablePacket & { recordOffset: number }>> | typeof TIMEOUT;
+      const waits: Array<Promise<IteratorResult<Array<StorablePacket & { recordOffset: number }>> | typeof TIMEOUT | typeof STOP>> = [pending];
+      if (stopped !== null) waits.push(stopped);
+      let timer: NodeJS.Timeout | undefined;
       if (opts.maxAgeMs !== null && last !== null) {
         const left = openedAt + opts.maxAgeMs - now();
         if (left <= 0) {
           yield flush();
           continue;
         }
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<typeof TIMEOUT>((res) => { timer = setTimeout(() => res(TIMEOUT), left); });
-        r = await Promise.race([pending, timeout]);
-        clearTimeout(timer);
-        if (r === TIMEOUT) {
-          yield flush();
-          continue;
-        }
-      } else {
-        r = await pending;
+        waits.push(new Promise<typeof TIMEOUT>((res) => { timer = setTimeout(() => res(TIMEOUT), left); }));
+      }
+      const r = waits.length === 1 ? await pending : await Promise.race(waits);
+      clearTimeout(timer);
+      if (r === STOP) break;
+      if (r === TIMEOUT) {
+        yield flush();
+        continue;
       }
       pending = null;
       if (r.done) break;
@@ -76,16 +96,24 @@ export async function* batchPackets(
         if (last !== null && (d !== day || builder.count >= opts.maxRows)) yield flush();
         if (last === null) {
           day = d;
+          maxTsSec = 0;
           openedAt = now();
           firstIndex = p.recordIndex;
           builder.reset(firstIndex >>> 0);
         }
         builder.append(p);
+        if (p.tsSec > maxTsSec) maxTsSec = p.tsSec;
         last = p;
       }
     }
     if (last !== null) yield flush();
   } finally {
-    if (typeof it.return === 'function') await it.return();
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    if (typeof it.return === 'function') {
+      // A read still pending (stdin waiting for data) would hold return() until
+      // it completes: close without waiting for it then.
+      if (pending === null) await it.return();
+      else void it.return().catch(() => undefined);
+    }
   }
 }

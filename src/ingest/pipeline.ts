@@ -11,6 +11,13 @@
  * what is already stored before sending, until `maxInFlight` batches in a row
  * are entirely new (see "checking mode" below; this also covers a run whose
  * progress rows were lost).
+ *
+ * A file that grew since it was read (still being written then) keeps its
+ * first identity and resumes at its saved record (file-continuation.ts).
+ *
+ * Stop (SIGTERM/SIGINT, `signal`): the batch being filled is closed and
+ * stored, its progress saved, and the input is left incomplete, so the next
+ * run resumes after it.
  */
 import type { Logger } from 'pino';
 import type { Classifiers } from './classifiers.js';
@@ -24,6 +31,7 @@ import { rebuildRollups } from '../store/rollups-rebuild.js';
 import { MAX_IN_FLIGHT_LIMIT } from '../config.js';
 import { TOOL_RULES_VERSION } from './classify/index.js';
 import { batchPackets, type PendingBatch } from './batcher.js';
+import { continuedIdentity } from './file-continuation.js';
 import { fileIdentity, type FileIdentity } from './file-identity.js';
 import { openInput, packetSource, type InputFormat, type InputSpec, type InputStats, type SourcePacket } from './input/index.js';
 import type { DarkscopeError } from '../errors.js';
@@ -35,6 +43,18 @@ export interface IngestOptions {
   readonly maxInFlight: number;
   readonly format?: InputFormat;
   readonly retry?: RetryHooks['policy'];
+  /** Aborted on SIGTERM/SIGINT: finish the batch in flight, save progress, stop. */
+  readonly signal?: AbortSignal;
+}
+
+/** Per-file options of a watcher (ingest/watch). */
+export interface FileOptions {
+  /**
+   * The file may still be written: a last summary line without its newline
+   * is left for a later read instead of being decoded (a capture's partial
+   * last record never is decoded).
+   */
+  readonly mayGrow?: boolean;
 }
 
 export interface BatchReport {
@@ -43,6 +63,8 @@ export interface BatchReport {
   readonly alreadyStored: number;
   readonly retries: number;
   readonly ms: number;
+  /** Newest packet time in the batch, epoch seconds. */
+  readonly maxTsSec: number;
 }
 
 /** Everything the pipeline reports; the progress display, logs and metrics hang off it. */
@@ -67,6 +89,12 @@ export interface InputResult {
   readonly resumedFrom: number;
 }
 
+/** How one file's ingest ended. */
+export type FileOutcome =
+  | { readonly kind: 'done'; readonly result: InputResult; readonly stats: InputStats }
+  | { readonly kind: 'already'; readonly reason: string }
+  | { readonly kind: 'stopped'; readonly result: InputResult; readonly stats: InputStats };
+
 export interface IngestSummary {
   inputs: number;
   inputsSkipped: number;
@@ -79,6 +107,8 @@ export interface IngestSummary {
   batches: number;
   retries: number;
   elapsedMs: number;
+  /** A stop signal ended the run before every input was read to its end. */
+  interrupted: boolean;
 }
 
 export interface IngestDeps {
@@ -92,35 +122,56 @@ export interface IngestDeps {
 
 export async function ingestInputs(specs: readonly InputSpec[], deps: IngestDeps, opts: IngestOptions): Promise<IngestSummary> {
   const t0 = Date.now();
-  const summary: IngestSummary = {
-    inputs: specs.length, inputsSkipped: 0, records: 0, decoded: 0, stored: 0, alreadyStored: 0, skipped: {}, truncatedInputs: [], batches: 0, retries: 0, elapsedMs: 0,
-  };
+  const summary = emptySummary(specs.length);
   for (const spec of specs) {
-    const r = await ingestOne(spec, deps, opts, summary);
-    if (r === null) summary.inputsSkipped++;
+    if (opts.signal?.aborted === true) {
+      summary.interrupted = true;
+      break;
+    }
+    const r = await ingestFile(spec, deps, opts, summary);
+    if (r.kind === 'already') summary.inputsSkipped++;
+    if (r.kind === 'stopped') {
+      summary.interrupted = true;
+      break;
+    }
   }
   summary.elapsedMs = Date.now() - t0;
   return summary;
 }
 
-async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions, summary: IngestSummary): Promise<InputResult | null> {
+export function emptySummary(inputs: number): IngestSummary {
+  return { inputs, inputsSkipped: 0, records: 0, decoded: 0, stored: 0, alreadyStored: 0, skipped: {}, truncatedInputs: [], batches: 0, retries: 0, elapsedMs: 0, interrupted: false };
+}
+
+/** Ingests one input, adding its counts to `summary`. */
+export async function ingestFile(spec: InputSpec, deps: IngestDeps, opts: IngestOptions, summary: IngestSummary, fileOpts: FileOptions = {}): Promise<FileOutcome> {
   const { store, observer } = deps;
   const log = deps.logger.child({ input: spec.name });
-  const identity = await fileIdentity(spec, opts.sensor);
+  let identity = await fileIdentity(spec, opts.sensor);
   const retryHooks: RetryHooks = { policy: opts.retry, onRetry: (e, a, d) => { summary.retries++; observer?.retry?.(e, a, d); log.warn({ attempt: a, delayMs: d, code: e.code }, e.message); } };
   const ctx = { url: store.url, database: store.database };
-  const progress = identity.resumable
+  let progress = identity.resumable
     ? (await withRetry(ctx, retryHooks, () => loadProgress(store, opts.sensor, identity.fileId))).value
     : null;
-  if (progress?.complete) {
-    observer?.inputSkipped?.(spec, `already ingested for sensor "${opts.sensor}" (${progress.nextRecord} records)`);
-    return null;
+  if (identity.resumable && progress === null) {
+    const base = identity;
+    const earlier = (await withRetry(ctx, retryHooks, () => continuedIdentity(store, opts.sensor, base))).value;
+    if (earlier !== null) {
+      identity = earlier;
+      progress = (await withRetry(ctx, retryHooks, () => loadProgress(store, opts.sensor, earlier.fileId))).value;
+      if (progress !== null && progress.completeSize < identity.size) log.info({ from: progress.completeSize, to: identity.size }, 'file grew since it was read; reading the new records');
+    }
+  }
+  if (progress !== null && progress.completeSize > 0 && progress.completeSize >= identity.size) {
+    const reason = `already ingested for sensor "${opts.sensor}" (${progress.nextRecord} records)`;
+    observer?.inputSkipped?.(spec, reason);
+    return { kind: 'already', reason };
   }
   const resumeFrom = progress?.nextRecord ?? 0;
   observer?.inputStart?.(spec, resumeFrom);
   if (resumeFrom > 0) log.info({ resumeFrom }, 'resuming');
 
-  const input = await openInput(spec, { format: opts.format, stdin: deps.stdin });
+  const input = await openInput(spec, { format: opts.format, stdin: deps.stdin, holdPartialLine: fileOpts.mayGrow === true });
   const classify = deps.classifiers.forInput(input);
   const source = packetSource(input, { skipBelowIndex: resumeFrom });
   const stats = source.stats;
@@ -158,11 +209,13 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
   let checking = identity.resumable;
   let checkWindow = progress === null ? 1 : window;
   let newInARow = 0;
-  /** Days in which rows were found already stored: their rollups are verified at the end. */
+  /** Days in which a retried batch met already-stored rows: their rollups are verified at the end. */
   const suspectDays = new Set<number>();
+  /** Days verified (and repaired if needed) when checking mode met already-stored rows. */
+  const repairedDays = new Set<number>();
 
   const builder = new RowBatchBuilder({ sensor: opts.sensor, toolRules: TOOL_RULES_VERSION, batchKeyHi: identity.keyHi, batchKeyLo: 0 }, opts.batchRows);
-  const batches = batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs, builder });
+  const batches = batchPackets(classified(), { maxRows: opts.batchRows, maxAgeMs: identity.resumable ? null : opts.batchAgeMs, builder, signal: opts.signal });
   try {
     for await (const batch of batches) {
       const limit = checking ? 1 : opts.maxInFlight;
@@ -177,7 +230,17 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
           result.stored += w.rowsWritten;
           result.alreadyStored += w.rowsAlreadyStored;
           result.retries += w.retries;
-          if (w.rowsAlreadyStored > 0) suspectDays.add(batch.day);
+          if (w.rowsAlreadyStored > 0) {
+            if (checkFirst) {
+              // Verified now, not at the end of the input: a run killed again before its end
+              // would otherwise leave the day unverified, its progress already past this batch.
+              // Checked batches are sent one at a time, so no insert of this run is in flight.
+              if (!repairedDays.has(batch.day)) await repairRollups(store, opts.sensor, [batch.day], log, observer);
+              repairedDays.add(batch.day);
+            } else {
+              suspectDays.add(batch.day);
+            }
+          }
           if (checkFirst) {
             if (w.rowsAlreadyStored > 0) {
               if (progress === null) checkWindow = MAX_IN_FLIGHT_LIMIT;
@@ -187,7 +250,7 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
             }
             if (newInARow >= checkWindow) checking = false;
           }
-          observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started });
+          observer?.batchStored?.({ input: spec.name, rows: w.rowsWritten, alreadyStored: w.rowsAlreadyStored, retries: w.retries, ms: Date.now() - started, maxTsSec: batch.maxTsSec });
           await tracker.done(entry);
         })
         .catch((e: unknown) => {
@@ -205,7 +268,7 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
     // Also when reading fails: let the inserts already sent finish before returning.
     await Promise.allSettled(inFlight);
   }
-  if (failure === null && suspectDays.size > 0) await repairRollups(store, opts.sensor, [...suspectDays].sort(), log, observer);
+  if (failure === null && suspectDays.size > 0) await repairRollups(store, opts.sensor, [...suspectDays].filter((d) => !repairedDays.has(d)).sort(), log, observer);
   summary.records += stats.records;
   summary.decoded += stats.decoded;
   summary.stored += result.stored;
@@ -214,10 +277,15 @@ async function ingestOne(spec: InputSpec, deps: IngestDeps, opts: IngestOptions,
   for (const [k, v] of Object.entries(stats.skipped)) summary.skipped[k] = (summary.skipped[k] ?? 0) + (v ?? 0);
   if (stats.truncated) summary.truncatedInputs.push(spec.name);
   if (failure !== null) throw failure;
+  if (opts.signal?.aborted === true) {
+    await tracker.settle();
+    result.batches = tracker.batches;
+    return { kind: 'stopped', result, stats };
+  }
   if (identity.resumable) await tracker.complete(stats.records);
   result.batches = tracker.batches;
   observer?.inputEnd?.(stats, result);
-  return result;
+  return { kind: 'done', result, stats };
 }
 
 interface TrackedBatch {
@@ -281,6 +349,11 @@ class ProgressTracker {
   fail(e: unknown): void {
     this.failed ??= e;
     for (const t of this.queue) t.markFailed(e);
+  }
+
+  /** Waits for the progress saves already queued. */
+  async settle(): Promise<void> {
+    await this.chain;
   }
 
   async complete(records: number): Promise<void> {

@@ -18,6 +18,25 @@ export interface FileProgress {
   readonly maxInFlight: number;
 }
 
+/** FileProgress as loaded: also the largest size the file was complete at. */
+export interface LoadedProgress extends FileProgress {
+  /**
+   * Size in bytes of the file when it was last marked complete (0: never).
+   * A file that has grown since (a capture still being written when it was
+   * read) is complete no longer: reading resumes at `nextRecord`.
+   */
+  readonly completeSize: number;
+}
+
+/** One file earlier progress records know under a path (see ingest/file-continuation.ts). */
+export interface PathRecord {
+  readonly fileId: string;
+  /** The largest size recorded for it. */
+  readonly size: number;
+  /** Hash of its first min(size, 1 MiB) bytes at that size. */
+  readonly headHash: string;
+}
+
 export interface ProgressKey {
   readonly sensor: string;
   readonly fileId: string;
@@ -26,16 +45,29 @@ export interface ProgressKey {
   readonly headHash: string;
 }
 
-export async function loadProgress(store: StoreClient, sensor: string, fileId: string): Promise<FileProgress | null> {
+export async function loadProgress(store: StoreClient, sensor: string, fileId: string): Promise<LoadedProgress | null> {
   const rows = await store.query(sql`
-    SELECT max(record_index) AS next, max(byte_offset) AS off, max(batches) AS batches, max(complete) AS complete,
-      max(max_in_flight) AS in_flight, count() AS n
+    SELECT max(record_index) AS next, max(byte_offset) AS off, max(batches) AS batches, max(complete) AS is_complete,
+      max(max_in_flight) AS in_flight, maxIf(size, complete = 1) AS complete_size, count() AS n
     FROM ${store.table('ingest_progress')}
     WHERE sensor = ${sqlString(sensor)} AND file_id = ${sqlString(fileId)}`,
-  { next: col.uint64AsNumber, off: col.uint64AsNumber, batches: col.uint64AsNumber, complete: col.number, in_flight: col.number, n: col.uint64AsNumber });
+  { next: col.uint64AsNumber, off: col.uint64AsNumber, batches: col.uint64AsNumber, is_complete: col.number, in_flight: col.number, complete_size: col.uint64AsNumber, n: col.uint64AsNumber });
   const r = rows[0];
   if (r === undefined || r.n === 0) return null;
-  return { nextRecord: r.next, byteOffset: r.off, batches: r.batches, complete: r.complete === 1, maxInFlight: r.in_flight };
+  return { nextRecord: r.next, byteOffset: r.off, batches: r.batches, complete: r.is_complete === 1, maxInFlight: r.in_flight, completeSize: r.complete_size };
+}
+
+/** The files recorded under `path` for `sensor`, most recently updated first (at most `limit`). */
+export async function progressByPath(store: StoreClient, sensor: string, path: string, limit = 8): Promise<PathRecord[]> {
+  const rows = await store.query(sql`
+    SELECT file_id, max(size) AS max_size, argMax(head_hash, size) AS head
+    FROM ${store.table('ingest_progress')}
+    WHERE sensor = ${sqlString(sensor)} AND path = ${sqlString(path)}
+    GROUP BY file_id
+    ORDER BY max(updated_at) DESC, max_size DESC
+    LIMIT ${sqlUInt(limit, 32)}`,
+  { file_id: col.string, max_size: col.uint64AsNumber, head: col.string });
+  return rows.map((r) => ({ fileId: r.file_id, size: r.max_size, headHash: r.head }));
 }
 
 export async function saveProgress(store: StoreClient, key: ProgressKey, p: FileProgress, now = new Date()): Promise<void> {

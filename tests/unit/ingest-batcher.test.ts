@@ -61,4 +61,27 @@ describe('batcher', () => {
     // The first batch went out before the second packet arrived (~600 ms).
     expect(out[0][1]).toBeLessThan(550);
   });
+
+  it('on a stop signal yields the batch being filled and reads no further, even while a read is pending', async () => {
+    const ac = new AbortController();
+    let pulled = 0;
+    async function* live(): AsyncGenerator<P[]> {
+      yield [pkt(0, base), pkt(1, base + 1)];
+      pulled++;
+      yield [pkt(2, base + 2)];
+      pulled++;
+      await new Promise(() => undefined); // stdin with nothing more to say
+    }
+    const out: PendingBatch[] = [];
+    setTimeout(() => ac.abort('SIGTERM'), 100);
+    for await (const b of batchPackets(live(), { maxRows: 100, maxAgeMs: 60_000, builder: builder(), signal: ac.signal })) out.push(b);
+    expect(out.map((b) => [b.firstIndex, b.lastIndex, b.rows.count, b.maxTsSec])).toEqual([[0, 2, 3, base + 2]]);
+    expect(pulled).toBe(2);
+  });
+
+  it('reports the newest packet time of each batch (for the ingest lag)', async () => {
+    const input = [[pkt(0, base + 50), pkt(1, base + 10), pkt(2, base + 30)]];
+    const out = await collect(batchPackets(chunks(input), { maxRows: 2, maxAgeMs: null, builder: builder() }));
+    expect(out.map((b) => b.maxTsSec)).toEqual([base + 50, base + 30]);
+  });
 });

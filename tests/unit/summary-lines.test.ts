@@ -35,11 +35,11 @@ interface ReadOutcome {
 async function readAll(
   text: string | Buffer,
   format: SummaryFormat,
-  { chunkSize, batchSize }: { chunkSize?: number; batchSize?: number } = {},
+  { chunkSize, batchSize, holdPartialLine }: { chunkSize?: number; batchSize?: number; holdPartialLine?: boolean } = {},
 ): Promise<ReadOutcome> {
   const stats = createSummaryStats();
   const batches: SummaryLineResult[][] = [];
-  for await (const batch of readSummaryLines(chunked(text, chunkSize), { format, name: 'test-input', stats, batchSize })) {
+  for await (const batch of readSummaryLines(chunked(text, chunkSize), { format, name: 'test-input', stats, batchSize, holdPartialLine })) {
     batches.push(batch);
   }
   return { batches, results: batches.flat(), stats };
@@ -178,7 +178,7 @@ describe('jsonl', () => {
         ipId: 54321, ttl: 51, ipLen: 44,
       },
     }]);
-    expect(stats).toEqual({ linesRead: 1, packets: 1, ignoredLines: 0, badLines: 0, badLineSamples: [] });
+    expect(stats).toEqual({ linesRead: 1, packets: 1, ignoredLines: 0, badLines: 0, badLineSamples: [], heldTailLines: 0 });
   });
 
   it('reads protocol names, flag letters, string numbers and ISO times', async () => {
@@ -293,7 +293,18 @@ describe('line handling', () => {
     const text = `\uFEFF${GOOD_JSON(1)}\r\n\r\n   \r\n${GOOD_JSON(2)}\r\n${GOOD_JSON(3)}`;
     const { results, stats } = await readAll(text, 'jsonl');
     expect(packets(results).map((r) => [r.line, r.packet.dport])).toEqual([[1, 1], [4, 2], [5, 3]]);
-    expect(stats).toEqual({ linesRead: 5, packets: 3, ignoredLines: 2, badLines: 0, badLineSamples: [] });
+    expect(stats).toEqual({ linesRead: 5, packets: 3, ignoredLines: 2, badLines: 0, badLineSamples: [], heldTailLines: 0 });
+  });
+
+  it('leaves a last line without newline unread when the file may still grow (holdPartialLine)', async () => {
+    // A writer caught mid-line: "dport":3 could be the start of "dport":37215.
+    const text = `${GOOD_JSON(1)}\n${GOOD_JSON(2)}\n${GOOD_JSON(3)}`;
+    const held = await readAll(text, 'jsonl', { holdPartialLine: true, chunkSize: 7 });
+    expect(packets(held.results).map((r) => r.packet.dport)).toEqual([1, 2]);
+    expect(held.stats).toMatchObject({ linesRead: 2, packets: 2, badLines: 0, heldTailLines: 1 });
+    const whole = await readAll(`${text}\n`, 'jsonl', { holdPartialLine: true });
+    expect(packets(whole.results).map((r) => r.packet.dport)).toEqual([1, 2, 3]);
+    expect(whole.stats.heldTailLines).toBe(0);
   });
 
   it('gives the same results whatever the chunk boundaries, even inside a UTF-8 character', async () => {

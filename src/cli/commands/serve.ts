@@ -5,7 +5,6 @@
  * 503 meanwhile), stop the alert evaluator (--alerts) and drain its
  * notifications, then close the ClickHouse client.
  */
-import { once } from 'node:events';
 import { Command } from 'commander';
 import { loadAlertsFile } from '../../alerts/config.js';
 import { buildApp } from '../../api/app.js';
@@ -14,6 +13,7 @@ import { createLogger } from '../../logger.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions, overridesFrom } from '../common-options.js';
 import { cliConnectOptions, connectStore } from '../store-connection.js';
+import { processStopSignal } from '../stop-signal.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -25,22 +25,13 @@ export interface ServeOptions {
   readonly onListening?: (url: string) => void;
 }
 
-function processSignal(): { promise: Promise<string>; dispose: () => void } {
-  const ac = new AbortController();
-  const promise = Promise.race([
-    once(process, 'SIGINT', { signal: ac.signal }).then(() => 'SIGINT'),
-    once(process, 'SIGTERM', { signal: ac.signal }).then(() => 'SIGTERM'),
-  ]).catch(() => 'disposed');
-  return { promise, dispose: () => ac.abort() };
-}
-
 export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts: ServeOptions = {}): Promise<number> {
   const cfg = loadConfig(ctx.env, { ...overridesFrom(o), host: o.host as string | undefined, port: o.port as string | undefined, queryTimeoutSec: o.queryTimeoutSec as string | undefined, queryCacheSec: o.queryCacheSec as string | undefined, trustProxy: o.trustProxy as string[] | undefined });
   const logger = createLogger(cfg.logLevel, ctx.stderr);
   // A bad alerts file fails before anything connects.
   const alerts = typeof o.alerts === 'string' ? await loadAlertsFile(o.alerts, ctx.env) : undefined;
   const store = await connectStore(cfg, logger, { migrate: true, ...cliConnectOptions(ctx) });
-  const signal = opts.stopSignal === undefined ? processSignal() : null;
+  const signal = opts.stopSignal === undefined ? processStopSignal() : null;
   try {
     const app = await buildApp({ config: cfg, store, logger, alerts });
     const url = await app.listen({ host: cfg.api.host, port: cfg.api.port });

@@ -4,9 +4,9 @@
  * to their regular files in name order (numeric-aware, so capture.pcap2 comes
  * before capture.pcap10, as tcpdump -C/-W rotation names them).
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { DarkscopeError } from '../../errors.js';
+import { listDirectory, nameOrder } from './directory-listing.js';
 
 export interface InputSpec {
   /** Path as shown to the user, or "-" for standard input. */
@@ -15,8 +15,6 @@ export interface InputSpec {
   /** File size in bytes (0 for stdin). */
   readonly size: number;
 }
-
-const nameOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 
 export async function expandInputs(args: readonly string[]): Promise<InputSpec[]> {
   const out: InputSpec[] = [];
@@ -27,12 +25,8 @@ export async function expandInputs(args: readonly string[]): Promise<InputSpec[]
     }
     const st = await statOrThrow(arg);
     if (st.isDirectory()) {
-      const names = (await readdir(arg)).filter((n) => !n.startsWith('.')).sort(nameOrder.compare);
-      for (const n of names) {
-        const p = join(arg, n);
-        const s = await statOrThrow(p);
-        if (s.isFile()) out.push({ name: p, kind: 'file', size: s.size });
-      }
+      const files = (await listDirectory(arg)).sort((a, b) => nameOrder.compare(a.name, b.name));
+      for (const f of files) out.push({ name: f.path, kind: 'file', size: f.size });
     } else if (st.isFile()) {
       out.push({ name: arg, kind: 'file', size: st.size });
     } else {

@@ -15,7 +15,10 @@ export type InputFormat = 'auto' | 'capture' | SummaryFormat;
 
 export type OpenedInput =
   | { readonly kind: 'capture'; readonly name: string; readonly reader: CaptureReader }
-  | { readonly kind: 'summary'; readonly name: string; readonly format: SummaryFormat; readonly compressed: boolean; readonly chunks: AsyncIterable<Uint8Array> };
+  | {
+    readonly kind: 'summary'; readonly name: string; readonly format: SummaryFormat; readonly compressed: boolean;
+    readonly chunks: AsyncIterable<Uint8Array>; readonly holdPartialLine: boolean;
+  };
 
 /** Bytes looked at to recognise a summary format (its first line). */
 const SNIFF_BYTES = 8192;
@@ -26,11 +29,16 @@ export interface OpenInputOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Start reading a file at this byte offset (resume of an uncompressed classic pcap is done by the caller). */
   start?: number;
+  /** Summary inputs: keep a last line without its newline unread (the file may still be written). */
+  holdPartialLine?: boolean;
 }
 
 export function inputChunks(spec: InputSpec, opts: OpenInputOptions = {}): AsyncIterable<Uint8Array> {
   if (spec.kind === 'stdin') return opts.stdin ?? process.stdin;
-  return createReadStream(spec.name, { highWaterMark: FILE_CHUNK_BYTES, start: opts.start });
+  // A file is read up to the size its identity was taken at, even if it grows meanwhile:
+  // what it holds beyond that is read when it is ingested again (see file-continuation.ts).
+  const end = spec.size > 0 ? spec.size - 1 : undefined;
+  return createReadStream(spec.name, { highWaterMark: FILE_CHUNK_BYTES, start: opts.start, end });
 }
 
 export async function openInput(spec: InputSpec, opts: OpenInputOptions = {}): Promise<OpenedInput> {
@@ -49,9 +57,10 @@ export async function openInput(spec: InputSpec, opts: OpenInputOptions = {}): P
     const reader = await openCapture(p.chunks, { name: spec.name, decompressed: compressed });
     return { kind: 'capture', name: spec.name, reader };
   }
-  if (isSummaryFormat(format)) return { kind: 'summary', name: spec.name, format, compressed, chunks: p.chunks };
+  const holdPartialLine = opts.holdPartialLine === true;
+  if (isSummaryFormat(format)) return { kind: 'summary', name: spec.name, format, compressed, chunks: p.chunks, holdPartialLine };
   const sniffed = sniffSummaryFormat(p.head.subarray(0, SNIFF_BYTES));
-  if (sniffed !== null) return { kind: 'summary', name: spec.name, format: sniffed, compressed, chunks: p.chunks };
+  if (sniffed !== null) return { kind: 'summary', name: spec.name, format: sniffed, compressed, chunks: p.chunks, holdPartialLine };
   await closeChunks(p.chunks);
   const hex = p.head.subarray(0, 4).toString('hex');
   throw new DarkscopeError('BAD_CAPTURE',

@@ -112,7 +112,7 @@ function summarySource(input: Extract<OpenedInput, { kind: 'summary' }>, opts: P
   return {
     stats,
     async *batches() {
-      for await (const results of readSummaryLines(input.chunks, { format: input.format, name: input.name, stats: s })) {
+      for await (const results of readSummaryLines(input.chunks, { format: input.format, name: input.name, stats: s, holdPartialLine: input.holdPartialLine })) {
         const out: SourcePacket[] = [];
         for (const r of results) {
           stats.records++;
@@ -131,6 +131,8 @@ function summarySource(input: Extract<OpenedInput, { kind: 'summary' }>, opts: P
         if (out.length > 0) yield out;
       }
       stats.badLines = s.badLineSamples;
+      // A last line left unread: the input ends in a partial record, like a cut capture.
+      if (s.heldTailLines > 0) stats.truncated = true;
     },
   };
 }

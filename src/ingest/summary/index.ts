@@ -67,10 +67,12 @@ export interface SummaryStats {
   badLines: number;
   /** The first MAX_BAD_LINE_SAMPLES bad lines; `badLines - badLineSamples.length` more were only counted. */
   badLineSamples: Array<{ line: number; error: string }>;
+  /** 1 when a last line without newline was left unread (holdPartialLine). */
+  heldTailLines: number;
 }
 
 export function createSummaryStats(): SummaryStats {
-  return { linesRead: 0, packets: 0, ignoredLines: 0, badLines: 0, badLineSamples: [] };
+  return { linesRead: 0, packets: 0, ignoredLines: 0, badLines: 0, badLineSamples: [], heldTailLines: 0 };
 }
 
 export interface ReadSummaryOptions {
@@ -81,6 +83,12 @@ export interface ReadSummaryOptions {
   batchSize?: number;
   /** Counts are kept here as the read goes, so progress can be shown; also the generator's return value. */
   stats?: SummaryStats;
+  /**
+   * A last line without its newline is left unread and counted in
+   * `stats.heldTailLines` (the file may still be written; a cut line could
+   * decode as a wrong packet, e.g. port 2 for 23).
+   */
+  holdPartialLine?: boolean;
 }
 
 function createDecoder(format: SummaryFormat, name: string): LineDecoder {
@@ -160,7 +168,10 @@ export async function* readSummaryLines(
       }
     }
   }
-  for (const at of splitter.end()) handle(at);
+  for (const at of splitter.end()) {
+    if (opts.holdPartialLine === true) stats.heldTailLines++;
+    else handle(at);
+  }
   if (batch.length > 0) yield batch;
   return stats;
 }

@@ -14,7 +14,9 @@
  * - Results are streamed for row formats (JSONEachRow, TabSeparated,
  *   RowBinary, CSV, ...) and sent whole for the others (JSON, Pretty, ...).
  * - Errors as the server writes them (engine-errors.ts). A request whose
- *   client goes away before its answer is complete has its query killed.
+ *   client goes away before its answer is complete has its query killed,
+ *   except an INSERT, which completes once its data has arrived (as on a
+ *   server), so its views are never cut off from its raw part.
  * - X-ClickHouse-Query-Id, -Format, -Timezone, -Summary and
  *   -Exception-Code headers; basic auth, X-ClickHouse-User/-Key, ?user=&password=.
  */
@@ -208,8 +210,11 @@ export function createEngineHttpServer(options: EngineHttpOptions): EngineHttpSe
       const marker = `darkscope-engine:${randomUUID()}`;
       const run: EngineRunRequest = { sql: prepared.sql, format, settings, params: params.params, database: params.database, marker };
       let finished = false;
+      // An INSERT whose data has arrived is finished, as a server does: killed half way, its raw part
+      // could be committed without its materialized views' parts (seen when an ingest was SIGKILLed).
+      const killable = info.kind !== 'INSERT';
       res.on('close', () => {
-        if (!finished) {
+        if (!finished && killable) {
           log.debug({ queryId }, 'client went away before the answer ended: killing its query');
           engine.kill(marker).catch((e: unknown) => log.warn({ queryId, err: (e as Error).message }, 'could not kill query'));
         }

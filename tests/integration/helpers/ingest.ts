@@ -65,14 +65,17 @@ export interface SpawnedBin {
   readonly exited: Promise<BinExit>;
   /** True once the process has exited. */
   readonly done: () => boolean;
+  /** What it has written to stderr so far. */
+  readonly stderrSoFar: () => string;
 }
 
 /**
  * Starts the built binary (`npm run build` first; `npm test` does it) with
- * the given arguments, the test's environment plus `env`.
+ * the given arguments, the test's environment plus `env`; `stdin: true`
+ * gives it a pipe to write to (child.stdin).
  */
-export function spawnBin(args: readonly string[], env: Record<string, string>): SpawnedBin {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnBin(args: readonly string[], env: Record<string, string>, opts: { stdin?: boolean } = {}): SpawnedBin {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => out.push(c));
@@ -88,7 +91,7 @@ export function spawnBin(args: readonly string[], env: Record<string, string>): 
       resolve({ code: -1, signal: null, stdout: '', stderr: String(e) });
     });
   });
-  return { child, exited, done: () => finished };
+  return { child, exited, done: () => finished, stderrSoFar: () => Buffer.concat(err).toString('utf8') };
 }
 
 /** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs`. */
