@@ -10,10 +10,7 @@
  * rules list 23/TCP (spike) and 37215/TCP (new port); evaluated two days
  * later the recent window is empty and both resolve.
  */
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -30,6 +27,7 @@ import { createLogger } from '../../src/logger.js';
 import { queryContext } from '../../src/query/runner.js';
 import { migrate } from '../../src/store/migrate.js';
 import { freshDatabase, type TestDatabase } from './helpers/db.js';
+import { receiver, type Receiver } from './helpers/webhook-receiver.js';
 import { dayStart, insertRows, type RawRow } from './helpers/packets.js';
 
 const NOW = dayStart('2024-03-11');
@@ -65,44 +63,6 @@ function seed(): RawRow[] {
 }
 
 // ------------------------------------------------------------ receivers
-
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly raw: string;
-  readonly at: number;
-}
-
-interface Receiver {
-  readonly url: string;
-  readonly received: Received[];
-  close(): Promise<void>;
-}
-
-/** A webhook receiver answering `status` after `delayMs`. */
-async function receiver(options: { status?: number; delayMs?: number } = {}): Promise<Receiver> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, raw: Buffer.concat(chunks).toString('utf8'), at: performance.now() });
-      const answer = () => { if (!res.destroyed) res.writeHead(options.status ?? 204).end(); };
-      if (options.delayMs === undefined) answer();
-      else setTimeout(answer, options.delayMs).unref();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** A URL nothing listens on: a port that was just bound and released. */
 async function closedUrl(): Promise<string> {

@@ -32,6 +32,21 @@ describe('loadConfig', () => {
     expect(msg({}, { sensor: 'a b' })).toBe('sensor name "a b" must be 1-64 characters of letters, digits, _ . : -');
   });
 
+  it('reads the live-sensor options: --watch timing, --after, metrics', () => {
+    const d = loadConfig({});
+    expect(d.ingest).toMatchObject({ quietMs: 30_000, pollMs: 2_000, after: { kind: 'keep' }, metrics: null });
+    const c = loadConfig({ DARKSCOPE_AFTER: 'delete', DARKSCOPE_METRICS_PORT: '9464', DARKSCOPE_QUIET_MS: '5000' }, { after: 'move:/srv/done', pollMs: '250' });
+    expect(c.ingest).toMatchObject({ quietMs: 5_000, pollMs: 250, after: { kind: 'move', dir: '/srv/done' }, metrics: { host: '127.0.0.1', port: 9464 } });
+    expect(loadConfig({ DARKSCOPE_AFTER: 'delete' }).ingest.after).toEqual({ kind: 'delete' });
+    expect(loadConfig({}, { metricsPort: '0', metricsHost: '::' }).ingest.metrics).toEqual({ host: '::', port: 0 });
+    const msg = (env: Record<string, string>, o = {}) => { try { loadConfig(env, o); return ''; } catch (e) { return (e as Error).message; } };
+    expect(msg({}, { quietMs: '10' })).toBe('--quiet-ms value 10 is less than min allowed 100');
+    expect(msg({ DARKSCOPE_POLL_MS: 'often' })).toBe('"DARKSCOPE_POLL_MS" value "often" is not an integer');
+    expect(msg({ DARKSCOPE_AFTER: 'shred' })).toBe('"DARKSCOPE_AFTER" value "shred" must be keep, delete or move:DIR (e.g. move:/var/spool/darknet/done)');
+    expect(msg({}, { metricsPort: '70000' })).toBe('--metrics-port value 70000 is more than max allowed 65535');
+    expect(msg({}, { metricsPort: '9464', metricsHost: 'bad host' })).toBe('metrics host "bad host" must be an address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)');
+  });
+
   it('a command that prints its own summary logs at warn unless a level is asked for, info included', () => {
     expect(commandLogLevel(loadConfig({}))).toBe('warn');
     expect(loadConfig({}).logLevel).toBe('info'); // serve's level
