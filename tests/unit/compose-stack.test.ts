@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DATASOURCE_TYPE, PLUGIN_VERSION } from '../../dashboards/src/constants.js';
 import { REPO_ROOT } from '../../dashboards/src/main.js';
+import { ingestCommand } from '../../src/cli/commands/ingest.js';
+import { parseAfterAction } from '../../src/config.js';
 
 interface Service {
   image?: string;
@@ -42,8 +44,8 @@ function binds(s: Service): Array<[string, string]> {
 const healthcheck = (s: Service): string => (s.healthcheck?.test ?? []).join(' ');
 
 describe('docker-compose.yml', () => {
-  it('has ClickHouse, darkscope, Grafana and a one-shot seed', () => {
-    expect(Object.keys(services).sort()).toEqual(['clickhouse', 'darkscope', 'grafana', 'seed']);
+  it('has ClickHouse, darkscope, Grafana, a one-shot seed and a live-sensor watcher', () => {
+    expect(Object.keys(services).sort()).toEqual(['clickhouse', 'darkscope', 'grafana', 'seed', 'watcher']);
     expect(services.clickhouse.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+/);
     expect(services.grafana.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
     expect(services.seed.restart).toBe('no');
@@ -51,7 +53,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes every port on 127.0.0.1 only', () => {
     const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p]));
-    expect(published.map(([n]) => n).sort()).toEqual(['clickhouse', 'darkscope', 'grafana']);
+    expect(published.map(([n]) => n).sort()).toEqual(['clickhouse', 'darkscope', 'grafana', 'watcher']);
     for (const [name, p] of published) expect(p, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
@@ -131,6 +133,57 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(REPO_ROOT, 'src/synth/generator.ts'))).toBe(true);
     expect(seed).toMatch(/'ingest'/);
     expect(seed).toContain('writeSynthCapture');
+  });
+});
+
+describe('live sensor deployment: the compose watcher and the systemd units', () => {
+  const ingestFlags = new Set(ingestCommand({ env: {}, stdout: process.stdout, stderr: process.stderr, stdin: (async function* () {})(), isTTY: false }, () => undefined)
+    .options.map((o) => o.long));
+  /** Every --flag of an ingest command line exists; --after parses. */
+  function checkIngestArgs(args: readonly string[]): void {
+    expect(args.slice(0, 2)).toEqual(['ingest', '--watch']);
+    for (const a of args) if (a.startsWith('--')) expect(ingestFlags.has(a), a).toBe(true);
+    const after = args[args.indexOf('--after') + 1];
+    expect(parseAfterAction(after).kind).toBe('move');
+  }
+  const unit = (name: string): Map<string, string[]> => {
+    const keys = new Map<string, string[]>();
+    for (const line of text(`examples/systemd/${name}`).split('\n')) {
+      const m = /^(\w+)=(.*)$/.exec(line);
+      if (m !== null) keys.set(m[1], [...(keys.get(m[1]) ?? []), m[2]]);
+    }
+    return keys;
+  };
+
+  it('the compose watcher follows /spool with valid ingest flags, metrics and a health check, in its own profile', () => {
+    const w = services.watcher as Service & { profiles?: string[]; stop_grace_period?: string };
+    expect(w.profiles).toEqual(['sensor']);
+    checkIngestArgs(w.command ?? []);
+    expect(w.command?.at(-1)).toBe('/spool');
+    expect(w.volumes?.some((v) => v.endsWith(':/spool'))).toBe(true);
+    expect(w.environment?.DARKSCOPE_CLICKHOUSE_URL).toBe('http://clickhouse:8123');
+    expect(w.depends_on?.clickhouse?.condition).toBe('service_healthy');
+    const port = w.command?.[w.command.indexOf('--metrics-port') + 1];
+    expect(w.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+    expect(healthcheck(w)).toContain(`127.0.0.1:${port}/healthz/live`);
+    expect(w.stop_grace_period).toBeDefined();
+  });
+
+  it('systemd: tcpdump rotates into the directory the watcher follows; the watcher restarts on failure and stops with SIGTERM', () => {
+    const capture = unit('darkscope-capture.service');
+    const watch = unit('darkscope-watch.service');
+    const tcpdump = capture.get('ExecStart')?.[0] ?? '';
+    expect(tcpdump).toMatch(/tcpdump .*-G \d+ .*-w \/var\/spool\/darknet\//);
+    const spool = /-w (\S+)\//.exec(tcpdump)?.[1];
+    const args = (watch.get('ExecStart')?.[0] ?? '').split(/\s+/).slice(1);
+    checkIngestArgs(args);
+    expect(args.at(-1)).toBe(spool);
+    expect(watch.get('Restart')).toEqual(['on-failure']);
+    expect(watch.get('KillSignal')).toEqual(['SIGTERM']);
+    expect(watch.get('After')?.[0]).toContain('darkscope-engine.service');
+    const engine = unit('darkscope-engine.service');
+    expect(engine.get('ExecStart')?.[0]).toMatch(/darkscope clickhouse start$/);
+    expect(engine.get('ExecStop')?.[0]).toMatch(/darkscope clickhouse stop$/);
   });
 });
 
