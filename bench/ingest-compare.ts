@@ -54,7 +54,7 @@ export interface IngestRun {
   packetsPerSec: number;
 }
 
-async function freshDatabase(server: Server, db: string): Promise<void> {
+export async function freshDatabase(server: Server, db: string): Promise<void> {
   const store = storeOf(server, db);
   try {
     await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`);

@@ -7,6 +7,7 @@
  *   npm run bench -- --parts parse,ingest --packets 5000000 --rounds 3
  *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
  *   npm run bench -- --parts cluster --cluster-packets 1000000
+ *   npm run bench -- --parts watch    ingest --watch: lag per rotated file, backlog packets/s, idle CPU/RSS
  *
  * Both engines side by side in one run (`--engines embedded,server`, the
  * default): darkscope's embedded ClickHouse, started on a store under
@@ -29,6 +30,7 @@ import { measureParse, type ParseFigures } from './parse-ceiling.js';
 import { measureQueries, type QueryFigures } from './query-latency.js';
 import { ensureTshark } from './tshark-ingest.js';
 import { runSampled } from './proc-sampler.js';
+import { measureWatch, type WatchFigures } from './watch-follow.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = `${ROOT}bench/.data/`;
@@ -60,7 +62,7 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,cluster').split(','));
+  const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,watch,cluster').split(','));
   const rounds = Number(get('rounds') ?? (quick ? 1 : 3));
   const engines = (get('engines') ?? 'embedded,server').split(',');
   for (const e of engines) if (e !== 'embedded' && e !== 'server') throw new Error(`--engines: "${e}" is not embedded or server`);
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
 
   const running: Running[] = [];
   try {
-    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query')) {
+    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query') || args.parts.has('watch')) {
       for (const e of args.engines) running.push(e === 'embedded' ? await embedded() : await clickhouseServer());
     }
     const targets = running.map((r) => r.server);
@@ -232,6 +234,20 @@ async function main(): Promise<void> {
         }
       }
       results.query = Object.fromEntries(queryFigures.map(({ engine, q }) => [engine.name, q]));
+    }
+    if (args.parts.has('watch')) {
+      const figures: WatchFigures[] = [];
+      for (const t of targets) {
+        log(`watch on ${t.label}: a rotating writer, a backlog, then idle`);
+        const w = await measureWatch(t, DATA, { rotatingFiles: 5, backlogPackets: args.quick ? 200_000 : 1_000_000, idleSec: args.quick ? 10 : 30, log });
+        figures.push(w);
+        const sorted = [...w.lagSec].sort((a, b) => a - b);
+        lines.push(`ingest --watch on ${t.label} (quiet time 5 s):`,
+          `  lag from the writer moving on to a file's packets being queryable: median ${fmt(sorted[Math.floor(sorted.length / 2)], 2)} s, max ${fmt(sorted[sorted.length - 1], 2)} s (${w.lagSec.length} files of 20 000 packets)`,
+          `  backlog of ${w.backlog.files} files dropped at once: ${fmt(w.backlog.packets)} packets in ${fmt(w.backlog.seconds, 1)} s, ${fmt(w.backlog.packetsPerSec / 1e3, 1)} k packets/s`,
+          `  idle watcher: ${fmt(w.idle.cpuSec, 2)} CPU s over ${w.idle.seconds} s, RSS ${fmt(w.idle.rssMb)} MB`);
+      }
+      results.watch = figures;
     }
     if (targets.length > 1 && (ingestSummaries.length > 0 || queryFigures.length > 0)) {
       lines.push('engines side by side:');

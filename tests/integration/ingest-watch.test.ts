@@ -26,7 +26,7 @@ import {
   type SpawnedBin, type TempDir,
 } from './helpers/ingest.js';
 import { dayStart, rng } from './helpers/packets.js';
-import { splitCapture, writeRotating } from './helpers/rotating-writer.js';
+import { splitCapture, writeRotating } from '../support/rotating-writer.js';
 
 const SEED = Number(process.env.DARKSCOPE_TEST_SEED ?? 20261207);
 

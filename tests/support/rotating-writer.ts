@@ -9,8 +9,8 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { synthesizeCapture, type SynthOptions } from '../../../src/synth/generator.js';
-import { Random } from '../../../src/synth/random.js';
+import { synthesizeCapture, type SynthOptions } from '../../src/synth/generator.js';
+import { Random } from '../../src/synth/random.js';
 
 const PCAP_HEADER = 24;
 const RECORD_HEADER = 16;
