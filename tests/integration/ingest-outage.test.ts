@@ -6,8 +6,10 @@
  * rollups equal to raw, and the retries reported.
  *
  * A second case kills the server (SIGKILL) the moment a batch lands in raw,
- * while its materialized views are still being written.
+ * while its materialized views are still being written. A third follows a
+ * spool directory with `ingest --watch` through a stop and restart.
  */
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +24,7 @@ import { sql, sqlString } from '../../src/store/sql.js';
 import { TEST_SERVER_TIMEZONE } from './global-setup-server.js';
 import { testDatabaseName } from './helpers/db.js';
 import { ingestFiles, ScriptedWriter, settleWithin } from './helpers/in-process-ingest.js';
-import { expectExactlyStored, rawCount, rawIntegrity, synthCapture, tempDir, waitFor, type SynthFile, type TempDir } from './helpers/ingest.js';
+import { expectExactlyStored, rawCount, rawIntegrity, spawnBin, storeEnv, synthCapture, tempDir, waitFor, type SynthFile, type TempDir } from './helpers/ingest.js';
 import { dayStart } from './helpers/packets.js';
 
 const BATCH_ROWS = 10_000;
@@ -160,5 +162,32 @@ describe('server killed while a batch is between raw and its rollups', () => {
     }
     expect(totals).toEqual(Object.fromEntries(ROLLUPS.map((r) => [r.table, PACKETS])));
     await expectExactlyStored(store, SENSOR, PACKETS);
+  }, 180_000);
+});
+
+describe('ingest --watch through a server stop and restart', () => {
+  it('a file written while ClickHouse is down is retried, stored once when it is back; the watcher never exits', async () => {
+    const SENSOR = 'watch-outage';
+    const spool = join(dir.path, 'spool');
+    await mkdir(spool);
+    const db = { url: `http://127.0.0.1:${httpPort}`, name: store.database };
+    const run = spawnBin(['ingest', '--watch', '--sensor', SENSOR, '--quiet-ms', '500', '--poll-ms', '200', spool], storeEnv(db));
+    const first = await synthCapture(dir.path, 'w1.pcap', { packets: 5_000, seed: 71, startSec: dayStart('2024-07-07') + 3600, durationSec: 600 });
+    await copyFile(first.path, join(spool, 'w1.pcap'));
+    await waitFor('the first file stored', async () => ((await rawCount(store, SENSOR)) === 5_000 ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    await server?.stop();
+    server = undefined;
+    const second = await synthCapture(dir.path, 'w2.pcap', { packets: 7_000, seed: 72, startSec: dayStart('2024-07-07') + 7200, durationSec: 600 });
+    await copyFile(second.path, join(spool, 'w2.pcap'));
+    // Down for a while: the watcher keeps trying (with growing pauses), and stays up.
+    await sleep(4_000);
+    expect(run.done(), run.stderrSoFar().slice(-800)).toBe(false);
+    expect(run.stderrSoFar()).toContain('DARKSCOPE_E_CLICKHOUSE_UNREACHABLE');
+    server = await start();
+    await waitFor('the second file stored once the server is back', async () => ((await rawCount(store, SENSOR).catch(() => 0)) >= 12_000 ? true : undefined), { timeoutMs: 90_000, intervalMs: 200 });
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, exit.stderr.slice(-1500)).toBe(0);
+    await expectExactlyStored(store, SENSOR, 12_000);
   }, 180_000);
 });
