@@ -1,5 +1,5 @@
 /**
- * What an operator sees of `ingest --watch` and of a live stream:
+ * What an operator sees of `ingest --watch`:
  *   - on a terminal, a status line redrawn every second (files stored,
  *     files waiting, packets stored, rate over the last minute, lag), with
  *     a line above it for each file stored or failed;
@@ -19,7 +19,7 @@ export interface WatchDisplayOptions {
   readonly out: NodeJS.WritableStream;
   readonly tty: boolean;
   readonly logger: Logger;
-  /** What is followed: a directory, or "-" for standard input. */
+  /** The directory followed. */
   readonly what: string;
   readonly statusEveryMs?: number;
   readonly now?: () => number;
@@ -109,8 +109,8 @@ export class WatchDisplay implements IngestObserver, WatchObserver {
     while (this.recent.length > 0 && this.recent[0].at < t - RATE_WINDOW_MS) this.recent.shift();
     const rate = (this.recent.reduce((a, r) => a + r.rows, 0) / RATE_WINDOW_MS) * 1000;
     const lag = this.newestSec > 0 ? fmtDuration(Math.max(0, t - this.newestSec * 1000)) : 'n/a';
-    const files = this.o.what === '-' ? '' : `${this.filesStored} files stored${this.filesBefore > 0 ? ` (+${this.filesBefore} before)` : ''}, ${this.waitingFiles} waiting${this.filesFailed > 0 ? `, ${this.filesFailed} failed` : ''}, `;
-    return `${this.o.what === '-' ? 'stdin' : `watching ${this.o.what}`}: ${files}${fmtCount(this.stored)} packets stored, ${fmtCount(rate)} pkt/s (1 min), lag ${lag}`;
+    const files = `${this.filesStored} files stored${this.filesBefore > 0 ? ` (+${this.filesBefore} before)` : ''}, ${this.waitingFiles} waiting${this.filesFailed > 0 ? `, ${this.filesFailed} failed` : ''}`;
+    return `watching ${this.o.what}: ${files}, ${fmtCount(this.stored)} packets stored, ${fmtCount(rate)} pkt/s (1 min), lag ${lag}`;
   }
 
   /** Stops redrawing and clears the status line. */

@@ -12,28 +12,9 @@
  * id and batch keys), so reading resumes where the record says and the
  * already-stored rows are recognised as such.
  */
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import type { StoreClient } from '../store/client.js';
 import { progressByPath } from '../store/ingest-progress.js';
-import { batchKeyHi, IDENTITY_HEAD_BYTES, type FileIdentity } from './file-identity.js';
-
-/** sha256 of the first `bytes` bytes of the file (fewer if it is shorter). */
-export async function prefixHash(path: string, bytes: number): Promise<string> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(bytes);
-    let got = 0;
-    while (got < head.length) {
-      const { bytesRead } = await fh.read(head, got, head.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return createHash('sha256').update(head.subarray(0, got)).digest('hex');
-  } finally {
-    await fh.close();
-  }
-}
+import { batchKeyHi, IDENTITY_HEAD_BYTES, prefixHash, type FileIdentity } from './file-identity.js';
 
 /**
  * The identity `current` continues, if an earlier record of the same path is

@@ -34,18 +34,23 @@ export async function fileIdentity(spec: InputSpec, sensor: string): Promise<Fil
     const id = randomBytes(16).toString('hex');
     return { fileId: id, keyHi: batchKeyHi(sensor, id), path: '-', size: 0, headHash: '', resumable: false };
   }
-  const fh = await open(spec.name, 'r');
+  const headHash = await prefixHash(spec.name, Math.min(IDENTITY_HEAD_BYTES, spec.size));
+  const fileId = createHash('sha256').update(`${spec.size}:${headHash}`).digest('hex').slice(0, 32);
+  return { fileId, keyHi: batchKeyHi(sensor, fileId), path: spec.name, size: spec.size, headHash, resumable: true };
+}
+
+/** sha256 (hex) of the first `bytes` bytes of the file (fewer if it is shorter). */
+export async function prefixHash(path: string, bytes: number): Promise<string> {
+  const fh = await open(path, 'r');
   try {
-    const head = Buffer.alloc(Math.min(IDENTITY_HEAD_BYTES, spec.size));
+    const head = Buffer.alloc(bytes);
     let got = 0;
     while (got < head.length) {
       const { bytesRead } = await fh.read(head, got, head.length - got, got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    const headHash = createHash('sha256').update(head.subarray(0, got)).digest('hex');
-    const fileId = createHash('sha256').update(`${spec.size}:${headHash}`).digest('hex').slice(0, 32);
-    return { fileId, keyHi: batchKeyHi(sensor, fileId), path: spec.name, size: spec.size, headHash, resumable: true };
+    return createHash('sha256').update(head.subarray(0, got)).digest('hex');
   } finally {
     await fh.close();
   }

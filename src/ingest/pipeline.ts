@@ -235,7 +235,9 @@ export async function ingestFile(spec: InputSpec, deps: IngestDeps, opts: Ingest
               // Verified now, not at the end of the input: a run killed again before its end
               // would otherwise leave the day unverified, its progress already past this batch.
               // Checked batches are sent one at a time, so no insert of this run is in flight.
-              if (!repairedDays.has(batch.day)) await repairRollups(store, opts.sensor, [batch.day], log, observer);
+              // Once per day for rows an earlier run stored (the check covers the whole day);
+              // again after any attempt of this run failed (it may have cut views off).
+              if (!repairedDays.has(batch.day) || w.retries > 0) await repairRollups(store, opts.sensor, [batch.day], log, observer);
               repairedDays.add(batch.day);
             } else {
               suspectDays.add(batch.day);
@@ -268,7 +270,7 @@ export async function ingestFile(spec: InputSpec, deps: IngestDeps, opts: Ingest
     // Also when reading fails: let the inserts already sent finish before returning.
     await Promise.allSettled(inFlight);
   }
-  if (failure === null && suspectDays.size > 0) await repairRollups(store, opts.sensor, [...suspectDays].filter((d) => !repairedDays.has(d)).sort(), log, observer);
+  if (failure === null && suspectDays.size > 0) await repairRollups(store, opts.sensor, [...suspectDays].sort(), log, observer);
   summary.records += stats.records;
   summary.decoded += stats.decoded;
   summary.stored += result.stored;

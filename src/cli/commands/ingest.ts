@@ -19,7 +19,7 @@ import { fanOut } from '../../ingest/observers.js';
 import { ingestInputs, type IngestDeps, type IngestObserver, type IngestOptions, type IngestSummary } from '../../ingest/pipeline.js';
 import { prepareAfterAction } from '../../ingest/watch/after-action.js';
 import { watchDirectory, type WatchObserver, type WatchSummary } from '../../ingest/watch/watcher.js';
-import { createLogger, type Logger } from '../../logger.js';
+import { createLogger } from '../../logger.js';
 import { BatchWriter } from '../../store/batch-writer.js';
 import { saveSensorDarknets } from '../../store/sensors.js';
 import type { CliContext } from '../context.js';
@@ -77,9 +77,8 @@ Examples:
 export async function runIngest(ctx: CliContext, inputs: string[], o: Record<string, unknown>): Promise<number> {
   const cfg = loadConfig(ctx.env, overridesFrom(o));
   const watch = o.watch === true;
-  // A watcher's and a stream's events are worth a log line each where no terminal shows them.
-  const live = watch || inputs.includes('-');
-  const logger = createLogger(commandLogLevel(cfg, live && !ctx.isTTY ? 'info' : 'warn'), ctx.stderr).child({ module: 'ingest' });
+  // A watcher's events are worth a log line each where no terminal shows them (systemd, docker).
+  const logger = createLogger(commandLogLevel(cfg, watch && !ctx.isTTY ? 'info' : 'warn'), ctx.stderr).child({ module: 'ingest' });
   if (watch) await checkWatchArgs(inputs, cfg);
   const specs = watch ? [] : await expandInputs(inputs);
   const classifiers = await classifiersFromConfig(cfg.ingest);
@@ -103,7 +102,7 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
         signal: stop.signal,
       };
       if (watch) return await runWatch(ctx, inputs[0], cfg, { ...deps, logger }, opts, stop, metrics?.observer);
-      return await runOnce(ctx, specs, cfg, deps, opts, stop, metrics?.observer, logger);
+      return await runOnce(ctx, specs, cfg, deps, opts, stop, metrics?.observer);
     } finally {
       await store.close();
     }
@@ -115,12 +114,10 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
 
 async function runOnce(
   ctx: CliContext, specs: InputSpec[], cfg: Readonly<Config>, deps: Omit<IngestDeps, 'observer'>, opts: IngestOptions,
-  stop: StopSignal, metrics: (IngestObserver & WatchObserver) | undefined, logger: Logger,
+  stop: StopSignal, metrics: (IngestObserver & WatchObserver) | undefined,
 ): Promise<number> {
   const stream = specs.some((s) => s.kind === 'stdin');
-  const display = stream
-    ? new WatchDisplay({ out: ctx.stderr, tty: ctx.isTTY, logger, what: '-' })
-    : new ProgressDisplay({ out: ctx.stderr, tty: ctx.isTTY, totalBytes: specs.reduce((a, s) => a + s.size, 0) });
+  const display = new ProgressDisplay({ out: ctx.stderr, tty: ctx.isTTY, totalBytes: specs.reduce((a, s) => a + s.size, 0) });
   const summary = await ingestInputs(specs, { ...deps, observer: fanOut<IngestObserver>(display, metrics) }, opts);
   display.finish();
   // A stream stopped by a signal may have a read pending: end it, or the process would wait for more input.
