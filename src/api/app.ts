@@ -129,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { store, isShuttingDown: () => shuttingDown });
-  await app.register(webRoutes, { dir: deps.webDir ?? defaultWebDir() });
+  await app.register(webRoutes, { dir: deps.webDir ?? defaultWebDir(), alerts: alerts !== null });
   await app.register(async (v1) => {
     if (config.api.rateLimitPerMinute > 0) {
       await v1.register(rateLimit, {

@@ -23,6 +23,11 @@ export interface ChartHandle {
 const COLORS = ['#2563eb', '#d9480f', '#2f9e44', '#9c36b5'];
 const toSec = (iso: string): number => Date.parse(iso) / 1000;
 const utc = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
+/** UTC tick labels: the date at midnight, the hour otherwise (no am/pm). */
+const timeTicks = (_u: uPlot, splits: number[]): string[] => splits.map((ts) => {
+  const iso = new Date(ts * 1000).toISOString();
+  return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+});
 const countTicks = (_u: uPlot, splits: number[]): string[] => splits.map((v) => formatCount(v));
 
 function observe(box: HTMLElement, make: (width: number) => uPlot): ChartHandle {
@@ -68,7 +73,7 @@ export function timeChart(name: string, times: readonly string[], lines: readonl
       })),
     ],
     axes: [
-      { stroke: '#333', grid: { stroke: '#e5e7eb' } },
+      { stroke: '#333', grid: { stroke: '#e5e7eb' }, values: timeTicks },
       { scale: 'y', stroke: COLORS[0], values: countTicks, size: 70, grid: { stroke: '#e5e7eb' } },
       ...(twoScales ? [{ scale: 'y2', side: 1 as const, stroke: COLORS[1], values: countTicks, size: 70, grid: { show: false } }] : []),
     ],

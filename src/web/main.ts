@@ -4,8 +4,9 @@
  * data from /api/v1 (aborting a load that a newer navigation replaced),
  * and reloads it on the auto-refresh period.
  *
- * document.body carries data-state (loading, ready, error) and, once ready,
- * data-ready-ms (milliseconds since navigation start) for the browser tests.
+ * document.body carries data-state (loading, ready, error), data-view (the
+ * fragment that state belongs to) and, once ready, data-ready-ms
+ * (milliseconds since navigation start), for the browser tests.
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
@@ -23,6 +24,8 @@ import { tokenDialog } from './token-dialog.js';
 
 const PAGES: Readonly<Record<View['page'], Page>> = { overview: overviewPage, port: portPage, source: sourcePage, trends: trendsPage };
 const TOKEN_KEY = 'darkscope.apiToken';
+/** Set by the server in the page (src/api/routes/web.ts). */
+const alertsOn = document.querySelector('meta[name="darkscope-alerts"]')?.getAttribute('content') === 'on';
 
 /** The token lives for the browser tab (sessionStorage), or in memory where storage is off. */
 function tokenStore(): TokenStore {
@@ -119,6 +122,7 @@ class App {
     const ac = new AbortController();
     this.inFlight = ac;
     const state = this.state;
+    const hash = location.hash;
     this.controls.show(state.filters);
     this.renderNav();
     document.body.dataset.state = 'loading';
@@ -126,12 +130,13 @@ class App {
     this.status.textContent = this.rendered === null ? 'Loading…' : 'Updating…';
     const started = performance.now();
     try {
-      const page = await PAGES[state.view.page]({ api: this.api, state, signal: ac.signal, nowSec: Math.floor(Date.now() / 1000) });
+      const page = await PAGES[state.view.page]({ api: this.api, state, signal: ac.signal, nowSec: Math.floor(Date.now() / 1000), alertsOn });
       if (ac.signal.aborted) return;
       this.show(page);
       this.controls.knowSensors(page.sensors ?? []);
       document.title = `${page.title} · darkscope`;
       this.status.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC in ${Math.round(performance.now() - started)} ms${state.filters.refresh > 0 ? ` · refreshing every ${state.filters.refresh} s` : ''}`;
+      document.body.dataset.view = hash;
       document.body.dataset.state = 'ready';
       document.body.dataset.readyMs = String(Math.round(performance.now()));
     } catch (err) {
@@ -139,6 +144,7 @@ class App {
       const e = asApiError(err);
       this.show(null, errorBox(e));
       this.status.textContent = `Failed at ${new Date().toISOString().slice(11, 19)} UTC`;
+      document.body.dataset.view = hash;
       document.body.dataset.state = 'error';
       if (e.needsToken) this.tokens.open(`This API needs a bearer token: ${e.message}.`);
     } finally {

@@ -10,6 +10,8 @@ export interface PageContext {
   readonly signal: AbortSignal;
   /** Browser time, epoch seconds. */
   readonly nowSec: number;
+  /** The server evaluates alerts (serve --alerts): /api/v1/alerts answers. */
+  readonly alertsOn: boolean;
 }
 
 export interface Rendered {

@@ -1,6 +1,7 @@
 /**
  * The web view (src/web/, bundled by `npm run build:web` into dist/web/):
- *   GET /                 the page: a static HTML shell, no data in it
+ *   GET /                 the page: a static HTML shell, no data in it (only
+ *                         whether alerts are on, so the page never asks a route that is off)
  *   GET /assets/app.js    the bundle (esbuild output: the view and uPlot)
  *   GET /assets/app.css
  * Reachable without a token (nothing here is data: the page asks /api/v1,
@@ -29,12 +30,14 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const PAGE = `<!doctype html>
+function page(alerts: boolean): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="darkscope-alerts" content="${alerts ? 'on' : 'off'}">
 <title>darkscope</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/app.css">
@@ -45,6 +48,7 @@ const PAGE = `<!doctype html>
 </body>
 </html>
 `;
+}
 
 const ASSETS = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' } as const;
 
@@ -60,7 +64,7 @@ export function defaultWebDir(): string {
 
 interface Asset { readonly body: Buffer; readonly type: string; readonly etag: string }
 
-function load(dir: string): Map<string, Asset> | null {
+function load(dir: string, alerts: boolean): Map<string, Asset> | null {
   const out = new Map<string, Asset>();
   for (const [name, type] of Object.entries(ASSETS)) {
     const path = join(dir, name);
@@ -68,8 +72,8 @@ function load(dir: string): Map<string, Asset> | null {
     const body = readFileSync(path);
     out.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
-  const page = Buffer.from(PAGE, 'utf8');
-  out.set('', { body: page, type: 'text/html; charset=utf-8', etag: `"${createHash('sha256').update(page).digest('base64url').slice(0, 22)}"` });
+  const html = Buffer.from(page(alerts), 'utf8');
+  out.set('', { body: html, type: 'text/html; charset=utf-8', etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"` });
   return out;
 }
 
@@ -84,8 +88,14 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): Fasti
   return reply.type(asset.type).send(asset.body);
 }
 
-export const webRoutes: FastifyPluginAsync<{ dir: string }> = async (app, { dir }) => {
-  const assets = load(dir);
+export interface WebOptions {
+  readonly dir: string;
+  /** serve --alerts is on: the page's trends view then asks /api/v1/alerts (a meta tag tells it). */
+  readonly alerts: boolean;
+}
+
+export const webRoutes: FastifyPluginAsync<WebOptions> = async (app, { dir, alerts }) => {
+  const assets = load(dir, alerts);
   const config = { public: true } as const;
   const notBuilt = () => new DarkscopeError('WEB_NOT_BUILT', `the web view's bundle is not in ${dir}`);
   app.get('/', { config, schema: { hide: true } }, async (request, reply) => {

@@ -1,5 +1,4 @@
 /** Trends: spikes and new ports with their scores and baselines; alerts when serve runs with --alerts. */
-import { ApiError } from '../api.js';
 import type { Alert, Alerts, Trends } from '../api-types.js';
 import type { ShownTable } from '../csv.js';
 import { h, table } from '../dom.js';
@@ -8,21 +7,12 @@ import type { Page } from '../page.js';
 import { trendParams } from '../state.js';
 import { portLink, section, TREND_COLUMNS, trendRows, trendTable } from './common.js';
 
-async function alertsOrNull(load: () => Promise<Alerts>): Promise<Alerts | ApiError> {
-  try {
-    return await load();
-  } catch (e) {
-    // Without --alerts the route answers 404 DARKSCOPE_E_NOT_FOUND: not a failure of this page.
-    if (e instanceof ApiError && e.status === 404) return e;
-    throw e;
-  }
-}
 
 export const trendsPage: Page = async (ctx) => {
   const { api, state, signal } = ctx;
   const [trends, alerts] = await Promise.all([
     api.get<Trends>('trends', trendParams(state.filters, ctx.nowSec), signal),
-    alertsOrNull(() => api.get<Alerts>('alerts', new URLSearchParams({ limit: '50' }), signal)),
+    ctx.alertsOn ? api.get<Alerts>('alerts', new URLSearchParams({ limit: '50' }), signal) : null,
   ]);
   const spikesShown: ShownTable = { name: 'spikes', columns: TREND_COLUMNS, rows: trendRows(trends.spikes) };
   const newShown: ShownTable = { name: 'new-ports', columns: TREND_COLUMNS, rows: trendRows(trends.newPorts) };
@@ -35,8 +25,8 @@ export const trendsPage: Page = async (ctx) => {
     { title: 'z-score', cell: (a: Alert) => formatScore(a.scores.zScore), numeric: true },
     { title: 'fired', cell: (a: Alert) => formatTime(a.firedAt) },
   ];
-  const alertsNode = alerts instanceof ApiError
-    ? h('p', { class: 'empty', 'data-field': 'alerts-off' }, `Alerts are off on this server (${alerts.message}).`)
+  const alertsNode = alerts === null
+    ? h('p', { class: 'empty', 'data-field': 'alerts-off' }, 'Alerts are off on this server: start it with `darkscope serve --alerts alerts.yaml` to evaluate spike and new-port rules.')
     : h('div', null,
       h('h3', null, `Firing now (${alerts.firing.length})`),
       table<Alert>('alerts-firing', alertCols, alerts.firing, 'No alert is firing.'),
@@ -47,7 +37,7 @@ export const trendsPage: Page = async (ctx) => {
         { title: 'alert', cell: (e) => e.alert.id },
         { title: 'port', cell: (e) => portLink(state, e.alert.proto, e.alert.port, e.alert.label) },
       ], alerts.recent, 'None yet.'));
-  const alertsShown: ShownTable | null = alerts instanceof ApiError ? null : {
+  const alertsShown: ShownTable | null = alerts === null ? null : {
     name: 'alerts-firing',
     columns: ['id', 'rule', 'kind', 'state', 'port', 'trend_score', 'z_score', 'fired_at'],
     rows: alerts.firing.map((a) => [a.id, a.rule, a.kind, a.state, a.label, a.scores.trendScore, a.scores.zScore, a.firedAt]),
@@ -65,7 +55,7 @@ export const trendsPage: Page = async (ctx) => {
   return {
     title: 'Trends', node,
     tables: alertsShown === null ? [spikesShown, newShown] : [spikesShown, newShown, alertsShown],
-    json: { trends, alerts: alerts instanceof ApiError ? null : alerts },
+    json: { trends, alerts },
     charts: [],
   };
 };
