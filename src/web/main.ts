@@ -5,8 +5,9 @@
  * and reloads it on the auto-refresh period.
  *
  * document.body carries data-state (loading, ready, error), data-view (the
- * fragment that state belongs to) and, once ready, data-ready-ms
- * (milliseconds since navigation start), for the browser tests.
+ * fragment that state belongs to), data-shown-ms (the page's main answer
+ * shown) and data-ready-ms (everything drawn), both in milliseconds since
+ * navigation start, for the browser tests.
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
@@ -129,12 +130,17 @@ class App {
     this.main.setAttribute('aria-busy', 'true');
     this.status.textContent = this.rendered === null ? 'Loading…' : 'Updating…';
     const started = performance.now();
+    let shown = false;
     try {
       const page = await PAGES[state.view.page]({ api: this.api, state, signal: ac.signal, nowSec: Math.floor(Date.now() / 1000), alertsOn });
       if (ac.signal.aborted) return;
       this.show(page);
+      shown = true;
       this.controls.knowSensors(page.sensors ?? []);
       document.title = `${page.title} · darkscope`;
+      document.body.dataset.shownMs = String(Math.round(performance.now()));
+      await page.pending;
+      if (ac.signal.aborted) return;
       this.status.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC in ${Math.round(performance.now() - started)} ms${state.filters.refresh > 0 ? ` · refreshing every ${state.filters.refresh} s` : ''}`;
       document.body.dataset.view = hash;
       document.body.dataset.state = 'ready';
@@ -142,7 +148,9 @@ class App {
     } catch (err) {
       if (ac.signal.aborted) return;
       const e = asApiError(err);
-      this.show(null, errorBox(e));
+      // A part that failed after the page was shown: the error goes above what did load.
+      if (shown) this.main.prepend(errorBox(e));
+      else this.show(null, errorBox(e));
       this.status.textContent = `Failed at ${new Date().toISOString().slice(11, 19)} UTC`;
       document.body.dataset.view = hash;
       document.body.dataset.state = 'error';

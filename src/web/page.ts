@@ -24,6 +24,11 @@ export interface Rendered {
   readonly charts: readonly ChartHandle[];
   /** Sensors named in the answers (for the sensor filter's suggestions). */
   readonly sensors?: readonly string[];
+  /**
+   * Parts still loading after `node` is shown (the overview's sparklines and
+   * trends): the view is ready when this settles; a rejection is the view's error.
+   */
+  readonly pending?: Promise<void>;
 }
 
 export type Page = (ctx: PageContext) => Promise<Rendered>;

@@ -5,11 +5,13 @@
  * against `darkscope serve` on the demo week: every page shows the API's
  * numbers, charts draw, links and filters work and land in the URL, a 401
  * asks for a token, user-supplied text stays text, and the console stays
- * clean. Saves the screenshots the README shows (docs/img/).
+ * clean. Saves screenshots of the overview, a port page and the trends in
+ * DARKSCOPE_SCREENSHOTS (default: a folder in the system's temp directory);
+ * `DARKSCOPE_SCREENSHOTS=docs/img` refreshes the ones the README shows.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PACKETS } from '../../src/demo/scenario.js';
@@ -22,7 +24,7 @@ import { insertRows, type RawRow } from '../integration/helpers/packets.js';
 import { launchChromium, openPage, settled, type WatchedPage } from './helpers/browser.js';
 import { ingestDemo, serveDemo, type DemoData, type Served } from './helpers/demo-server.js';
 
-const SHOTS = new URL('../../docs/img/', import.meta.url);
+const SHOTS = resolve(process.env.DARKSCOPE_SCREENSHOTS ?? join(tmpdir(), 'darkscope-web-screenshots'));
 const TOKEN = 'web-view-test-token-0123456789';
 /** Text that would run if the page ever parsed data as HTML. */
 const HOSTILE_LABEL = '<img src=x onerror="document.body.dataset.pwned=1">';
@@ -33,7 +35,7 @@ let demo: DemoData;
 let served: Served;
 let browser: Browser;
 let filters: Filters;
-const renderTimes: number[] = [];
+const renderTimes: string[] = [];
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
 const hashFor = (view: View, f: Filters = filters) => toHash({ view, filters: f });
@@ -88,6 +90,7 @@ beforeAll(async () => {
   await insertRows(demo.store, rows);
   served = await serveDemo(demo);
   browser = await launchChromium();
+  await mkdir(SHOTS, { recursive: true });
   filters = { ...DEFAULT_FILTERS, from: iso(demo.start), to: iso(demo.end), sensor: 'demo' };
 }, 300_000);
 
@@ -95,7 +98,7 @@ afterAll(async () => {
   await browser?.close();
   await served?.stop();
   await demo?.dispose();
-  if (renderTimes.length > 0) console.log(`overview ready after navigation start (ms): ${renderTimes.join(', ')}`);
+  if (renderTimes.length > 0) console.log(`overview after navigation start, cold then warm: ${renderTimes.join('; ')}; screenshots in ${SHOTS}`);
 });
 
 describe('the web view on the demo week', () => {
@@ -105,7 +108,7 @@ describe('the web view on the demo week', () => {
     const w = await openPage(browser);
     try {
       expect(await visit(w, hashFor({ page: 'overview' }))).toBe('ready');
-      renderTimes.push(Number(await w.page.evaluate(() => document.body.dataset.readyMs)));
+      renderTimes.push(await w.page.evaluate(() => `report ${document.body.dataset.shownMs} ms, all drawn ${document.body.dataset.readyMs} ms`));
       const report = await api<Summary>('summary', rangeParams(filters));
       expect(report.totals.packets).toBe(DEMO_PACKETS);
       await expectFiguresMatch(w.page, report);
@@ -114,11 +117,11 @@ describe('the web view on the demo week', () => {
       const sparks = await canvases(w.page, '[data-chart^="spark-"]');
       expect(sparks).toHaveLength(report.topPorts.ports.length);
       for (const c of sparks) expect(c.w * c.h).toBeGreaterThan(0);
-      await w.page.screenshot({ path: new URL('web-overview.png', SHOTS).pathname, fullPage: false });
+      await w.page.screenshot({ path: join(SHOTS, 'web-overview.png'), fullPage: false });
       // A second visit (warm caches) for the render-time figure.
       await w.page.reload();
       expect(await settled(w.page)).toBe('ready');
-      renderTimes.push(Number(await w.page.evaluate(() => document.body.dataset.readyMs)));
+      renderTimes.push(await w.page.evaluate(() => `report ${document.body.dataset.shownMs} ms, all drawn ${document.body.dataset.readyMs} ms`));
       expect(w.errors).toEqual([]);
     } finally {
       await w.close();
@@ -151,7 +154,7 @@ describe('the web view on the demo week', () => {
       const trends = await api<Trends>('trends', tp);
       const entry = [...trends.spikes, ...trends.newPorts].find((e) => e.port === 37215);
       expect(await tableValues(w.page, 'port-trend', 'zScore')).toEqual(entry === undefined ? [] : [String(entry.zScore)]);
-      await w.page.screenshot({ path: new URL('web-port.png', SHOTS).pathname, fullPage: false });
+      await w.page.screenshot({ path: join(SHOTS, 'web-port.png'), fullPage: false });
       // On to the first source's profile.
       await w.page.click('table[data-table="port-sources"] td[data-col="ip"] a');
       expect(await settled(w.page)).toBe('ready');
@@ -211,7 +214,6 @@ describe('the web view on the demo week', () => {
       const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.click('section[data-section="top-countries"] button[data-download]')]);
       expect(download.suggestedFilename()).toBe('darkscope-top-countries.csv');
       const path = await download.path();
-      const { readFile } = await import('node:fs/promises');
       const report = await api<Summary>('summary', rangeParams(filters));
       expect(await readFile(path, 'utf8')).toBe(toCsv({
         name: 'top-countries', columns: ['rank', 'country', 'packets', 'share', 'sources'],
@@ -319,7 +321,7 @@ describe('with bearer tokens and alerts on', () => {
       const alerts = await api<{ firing: Array<{ id: string }> }>('alerts', new URLSearchParams({ limit: '50' }), secured.url, auth);
       expect(alerts.firing.map((a) => a.id)).toContain('new-port:37215/tcp');
       expect(await tableValues(w.page, 'alerts-firing', 'id')).toEqual(alerts.firing.map((a) => a.id));
-      await w.page.screenshot({ path: new URL('web-trends.png', SHOTS).pathname, fullPage: false });
+      await w.page.screenshot({ path: join(SHOTS, 'web-trends.png'), fullPage: false });
       // The browser notes each refused request; nothing else went wrong.
       expect(w.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
       expect(w.errors.length).toBeGreaterThan(0);

@@ -1,12 +1,14 @@
 /**
  * Overview: the observation report for the range (summary), a sparkline per
  * top port (its series), and the current spikes and new ports (trends).
+ * The report shows as soon as the summary answers; sparklines and trends
+ * fill in as their answers come (`pending`).
  */
 import type { PortSeries, Summary, Trends } from '../api-types.js';
 import { sparkline, type ChartHandle } from '../chart.js';
 import type { ShownTable } from '../csv.js';
 import { figure, h, shareBar, shareCell, table } from '../dom.js';
-import { formatBytes, formatCount, formatScore, formatShare, orDash } from '../format.js';
+import { formatBytes, formatCount, formatScore, formatShare, formatTime, orDash } from '../format.js';
 import { linkTo, seriesPath, type Page } from '../page.js';
 import { rangeParams, trendParams } from '../state.js';
 import { portLink, rangeLine, section, TREND_COLUMNS, trendRows, trendTable } from './common.js';
@@ -16,18 +18,20 @@ type TopPort = Summary['topPorts']['ports'][number];
 export const overviewPage: Page = async (ctx) => {
   const { api, state, signal } = ctx;
   const params = rangeParams(state.filters);
-  const [report, trends] = await Promise.all([
-    api.get<Summary>('summary', params, signal),
-    api.get<Trends>('trends', trendParams(state.filters, ctx.nowSec), signal),
-  ]);
-  const series = await Promise.all(report.topPorts.ports.map((p) => api.get<PortSeries>(seriesPath(p.proto, p.port), params, signal)));
+  const trendsAnswer = api.get<Trends>('trends', trendParams(state.filters, ctx.nowSec), signal);
+  // Settled now, awaited in `pending`, so a failure is not an unhandled rejection meanwhile.
+  trendsAnswer.catch(() => undefined);
+  const report = await api.get<Summary>('summary', params, signal);
+  const json: Record<string, unknown> = { summary: report };
   const charts: ChartHandle[] = [];
-  const sparkOf = (i: number): HTMLElement => {
-    const s = series[i];
+  const sparkCells = report.topPorts.ports.map(() => h('div', { class: 'spark-slot' }));
+  const sparks = Promise.all(report.topPorts.ports.map(async (p, i) => {
+    const s = await api.get<PortSeries>(seriesPath(p.proto, p.port), params, signal);
     const c = sparkline(`spark-${s.label}`, s.points.map((x) => x.t), s.points.map((x) => x.packets));
     charts.push(c);
-    return c.node;
-  };
+    sparkCells[i].replaceWith(c.node);
+    return s;
+  })).then((series) => { json.series = series; });
 
   const t = report.totals;
   const figures = h('div', { class: 'figures' },
@@ -51,14 +55,13 @@ export const overviewPage: Page = async (ctx) => {
     columns: ['rank', 'country', 'packets', 'share', 'sources'],
     rows: report.topCountries.map((c) => [c.rank, c.country, c.packets, c.share, c.sources]),
   };
-  const spikesShown: ShownTable = { name: 'spikes', columns: TREND_COLUMNS, rows: trendRows(trends.spikes) };
-  const newShown: ShownTable = { name: 'new-ports', columns: TREND_COLUMNS, rows: trendRows(trends.newPorts) };
   const mixShown: ShownTable = {
     name: 'mix',
     columns: ['kind', 'key', 'packets', 'share'],
     rows: [...report.classes.map((c) => ['class', c.class, c.packets, c.share]), ...report.protocols.map((p) => ['protocol', p.name, p.packets, p.share])],
   };
 
+  const trendsSlot = h('div', { class: 'trends-slot' }, h('p', { class: 'muted' }, 'Loading spikes and new ports…'));
   const node = h('div', { class: 'page overview' },
     h('div', { class: 'page-head' }, h('h1', null, 'Observation report'),
       rangeLine(report.range, report.grain, report.darknet.sensors.length > 0 ? ` · sensors: ${report.darknet.sensors.join(', ')}` : '')),
@@ -75,7 +78,7 @@ export const overviewPage: Page = async (ctx) => {
           { title: 'packets', key: 'packets', cell: (p) => formatCount(p.packets), value: (p) => p.packets, numeric: true },
           { title: 'share', key: 'share', cell: (p) => shareCell(p.share, formatShare(p.share)), value: (p) => p.share, numeric: true },
           { title: 'sources', key: 'sources', cell: (p) => formatCount(p.sources), value: (p) => p.sources, numeric: true },
-          { title: 'over the range', cell: (p) => sparkOf(p.i) },
+          { title: 'over the range', cell: (p) => sparkCells[p.i] },
           { title: 'why scanners want it', cell: (p) => h('span', { class: 'note' }, p.note === '' ? orDash(p.description) : p.note) },
         ], portRows.map((p, i) => ({ ...p, i })), 'No packets in this range.'),
         h('p', { class: 'muted', 'data-metric': 'otherShare', 'data-value': String(report.topPorts.otherShare) },
@@ -88,19 +91,30 @@ export const overviewPage: Page = async (ctx) => {
           { title: 'share', key: 'share', cell: (c) => shareCell(c.share, formatShare(c.share)), value: (c) => c.share, numeric: true },
           { title: 'sources', key: 'sources', cell: (c) => formatCount(c.sources), value: (c) => c.sources, numeric: true },
         ], report.topCountries, 'No sources with a known country in this range.'))),
-    section('spikes', `Spikes (${trends.spikes.length})`, spikesShown,
-      h('p', { class: 'muted' }, `Last ${trends.params.recentDays} day(s) to ${trends.windows.recent.to.slice(0, 16).replace('T', ' ')} UTC against the ${trends.params.baselineDays} days before. `,
-        h('a', { href: linkTo(state, { page: 'trends' }) }, 'All trends')),
-      trendTable(state, 'spikes', trends.spikes, 'No port departs from its baseline.', true)),
-    section('new-ports', `New ports (${trends.newPorts.length})`, newShown,
-      trendTable(state, 'new-ports', trends.newPorts, 'No new port.', true)));
+    trendsSlot);
+
+  const tables: ShownTable[] = [portsShown, countriesShown, mixShown];
+  const trendsShown = trendsAnswer.then((trends) => {
+    json.trends = trends;
+    const spikesShown: ShownTable = { name: 'spikes', columns: TREND_COLUMNS, rows: trendRows(trends.spikes) };
+    const newShown: ShownTable = { name: 'new-ports', columns: TREND_COLUMNS, rows: trendRows(trends.newPorts) };
+    tables.push(spikesShown, newShown);
+    trendsSlot.replaceChildren(
+      section('spikes', `Spikes (${trends.spikes.length})`, spikesShown,
+        h('p', { class: 'muted' }, `Last ${trends.params.recentDays} day(s) to ${formatTime(trends.windows.recent.to)} against the ${trends.params.baselineDays} days before. `,
+          h('a', { href: linkTo(state, { page: 'trends' }) }, 'All trends')),
+        trendTable(state, 'spikes', trends.spikes, 'No port departs from its baseline.', true)),
+      section('new-ports', `New ports (${trends.newPorts.length})`, newShown,
+        trendTable(state, 'new-ports', trends.newPorts, 'No new port.', true)));
+  });
 
   return {
     title: 'Overview',
     node,
-    tables: [portsShown, countriesShown, mixShown, spikesShown, newShown],
-    json: { summary: report, trends, series },
+    tables,
+    json,
     charts,
     sensors: report.darknet.sensors,
+    pending: Promise.all([sparks, trendsShown]).then(() => undefined),
   };
 };
