@@ -207,6 +207,28 @@ describe('the web view on the demo week', () => {
     }
   });
 
+  it('auto-refresh loads the view again on its period', async () => {
+    const w = await openPage(browser);
+    const asked: string[] = [];
+    w.page.on('request', (r) => { if (r.url().includes('/api/v1/summary')) asked.push(r.url()); });
+    try {
+      await w.page.clock.install();
+      expect(await visit(w, hashFor({ page: 'overview' }, { ...filters, refresh: 30 }))).toBe('ready');
+      expect(asked).toHaveLength(1);
+      expect(await w.page.inputValue('select[name="refresh"]')).toBe('30');
+      expect(await w.page.textContent('[role="status"]')).toContain('refreshing every 30 s');
+      await w.page.clock.runFor(25_000);
+      expect(asked).toHaveLength(1);
+      await w.page.clock.runFor(6_000);
+      await expect.poll(() => asked.length).toBe(2);
+      expect(await settled(w.page)).toBe('ready');
+      await expectFiguresMatch(w.page, await api<Summary>('summary', rangeParams(filters)));
+      expect(w.errors).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('the CSV download of a table holds the API\'s numbers', async () => {
     const w = await openPage(browser);
     try {
