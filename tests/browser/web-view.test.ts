@@ -60,6 +60,21 @@ function canvases(page: Page, selector: string): Promise<Array<{ w: number; h: n
   return page.$$eval(`${selector} canvas`, (cs) => cs.map((c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height })));
 }
 
+/**
+ * Runs `fn` in a fresh page, then fails on any console error or page error,
+ * except the browser's notes of refused requests when `allowed` names them
+ * ("status of 401").
+ */
+async function inPage(fn: (w: WatchedPage) => Promise<void>, allowed?: string): Promise<void> {
+  const w = await openPage(browser);
+  try {
+    await fn(w);
+    expect(w.errors.filter((e) => allowed === undefined || !e.includes(allowed))).toEqual([]);
+  } finally {
+    await w.close();
+  }
+}
+
 async function visit(w: WatchedPage, hash: string): Promise<'ready' | 'error'> {
   await w.page.goto(`${served.url}/${hash}`);
   return settled(w.page);
@@ -105,8 +120,7 @@ describe('the web view on the demo week', () => {
   it('serves the page with its CSP; the overview shows the API\'s report, sparklines draw, and the screenshot is saved', async () => {
     const res = await fetch(`${served.url}/`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       expect(await visit(w, hashFor({ page: 'overview' }))).toBe('ready');
       renderTimes.push(await w.page.evaluate(() => `report ${document.body.dataset.shownMs} ms, all drawn ${document.body.dataset.readyMs} ms`));
       const report = await api<Summary>('summary', rangeParams(filters));
@@ -122,15 +136,11 @@ describe('the web view on the demo week', () => {
       await w.page.reload();
       expect(await settled(w.page)).toBe('ready');
       renderTimes.push(await w.page.evaluate(() => `report ${document.body.dataset.shownMs} ms, all drawn ${document.body.dataset.readyMs} ms`));
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   it('clicking a port opens its page: series totals, rank, chart, top sources and trend scores as the API answers', async () => {
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       await visit(w, hashFor({ page: 'overview' }));
       await w.page.click('table[data-table="top-ports"] a[data-port="37215/TCP"]');
       await w.page.waitForFunction(() => location.hash.startsWith('#/ports/tcp/37215'));
@@ -165,15 +175,11 @@ describe('the web view on the demo week', () => {
       expect(await tableValues(w.page, 'source-ports', 'port')).toEqual(profile.ports.map((p) => p.label));
       const timeline = await canvases(w.page, '[data-chart="source-timeline"]');
       expect(timeline[0].w * timeline[0].h).toBeGreaterThan(0);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   it('a filter change lands in the URL and the numbers follow the API', async () => {
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       await visit(w, hashFor({ page: 'overview' }));
       const before = await metric(w.page, 'packets');
       await w.page.check('input[name="exclude-research"]');
@@ -191,27 +197,20 @@ describe('the web view on the demo week', () => {
       await expectFiguresMatch(w.page, await api<Summary>('summary', rangeParams(backscatter)));
       // A link reproduces the view: a new tab on the same URL shows the same numbers.
       const url = w.page.url();
-      const again = await openPage(browser);
-      try {
+      const shown = await metric(w.page, 'packets');
+      await inPage(async (again) => {
         await again.page.goto(url);
         expect(await settled(again.page)).toBe('ready');
-        expect(await metric(again.page, 'packets')).toEqual(await metric(w.page, 'packets'));
+        expect(await metric(again.page, 'packets')).toEqual(shown);
         expect(await again.page.inputValue('select[name="class"]')).toBe('backscatter');
-        expect(again.errors).toEqual([]);
-      } finally {
-        await again.close();
-      }
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+      });
+    });
   });
 
   it('auto-refresh loads the view again on its period', async () => {
-    const w = await openPage(browser);
-    const asked: string[] = [];
-    w.page.on('request', (r) => { if (r.url().includes('/api/v1/summary')) asked.push(r.url()); });
-    try {
+    await inPage(async (w) => {
+      const asked: string[] = [];
+      w.page.on('request', (r) => { if (r.url().includes('/api/v1/summary')) asked.push(r.url()); });
       await w.page.clock.install();
       expect(await visit(w, hashFor({ page: 'overview' }, { ...filters, refresh: 30 }))).toBe('ready');
       expect(asked).toHaveLength(1);
@@ -223,15 +222,11 @@ describe('the web view on the demo week', () => {
       await expect.poll(() => asked.length).toBe(2);
       expect(await settled(w.page)).toBe('ready');
       await expectFiguresMatch(w.page, await api<Summary>('summary', rangeParams(filters)));
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   it('the CSV download of a table holds the API\'s numbers', async () => {
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       await visit(w, hashFor({ page: 'overview' }));
       const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.click('section[data-section="top-countries"] button[data-download]')]);
       expect(download.suggestedFilename()).toBe('darkscope-top-countries.csv');
@@ -241,15 +236,11 @@ describe('the web view on the demo week', () => {
         name: 'top-countries', columns: ['rank', 'country', 'packets', 'share', 'sources'],
         rows: report.topCountries.map((c) => [c.rank, c.country, c.packets, c.share, c.sources]),
       }));
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   it('labels and sensor names from the data are shown as text, never run', async () => {
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       const all = { ...filters, sensor: '' };
       expect(await visit(w, hashFor({ page: 'source', ip: HOSTILE_IP }, all))).toBe('ready');
       expect(await w.page.textContent('[data-field="label"]')).toBe(HOSTILE_LABEL);
@@ -259,25 +250,18 @@ describe('the web view on the demo week', () => {
       expect(await visit(w, hashFor({ page: 'overview' }, { ...all, sensor: HOSTILE_LABEL }))).toBe('ready');
       expect(await w.page.inputValue('input[name="sensor"]')).toBe(HOSTILE_LABEL);
       expect(await w.page.evaluate(() => ({ pwned: document.body.dataset.pwned ?? null, imgs: document.querySelectorAll('main img').length }))).toEqual({ pwned: null, imgs: 0 });
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   it('an API error is shown with its code, message and hint', async () => {
-    const w = await openPage(browser);
-    try {
+    await inPage(async (w) => {
       expect(await visit(w, hashFor({ page: 'overview' }, { ...filters, from: '2099-01-01', to: '2099-01-02' }))).toBe('ready');
       expect(await visit(w, hashFor({ page: 'overview' }, { ...filters, from: iso(demo.end), to: iso(demo.start) }))).toBe('error');
       const text = await w.page.textContent('[role="alert"]');
       expect(text).toContain('DARKSCOPE_E_BAD_TIME_RANGE');
       expect(text).toContain('Write times as ISO 8601');
-      // The only console errors are the browser's own notes of the 400 answer.
-      expect(w.errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
-    } finally {
-      await w.close();
-    }
+      // The only console errors allowed: the browser's own notes of the 400 answer.
+    }, 'status of 400');
   });
 });
 
@@ -318,9 +302,8 @@ describe('with bearer tokens and alerts on', () => {
   });
 
   it('a 401 asks for a token; a wrong one is refused, the right one shows the trends and alerts', async () => {
-    const w = await openPage(browser);
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    try {
+    await inPage(async (w) => {
+      const auth = { authorization: `Bearer ${TOKEN}` };
       const hash = hashFor({ page: 'trends' }, { ...filters, from: iso(demo.end - 3 * 86_400), baselineDays: 4 });
       await w.page.goto(`${secured.url}/${hash}`);
       expect(await settled(w.page)).toBe('error');
@@ -344,11 +327,8 @@ describe('with bearer tokens and alerts on', () => {
       expect(alerts.firing.map((a) => a.id)).toContain('new-port:37215/tcp');
       expect(await tableValues(w.page, 'alerts-firing', 'id')).toEqual(alerts.firing.map((a) => a.id));
       await w.page.screenshot({ path: join(SHOTS, 'web-trends.png'), fullPage: false });
-      // The browser notes each refused request; nothing else went wrong.
-      expect(w.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+      // The browser noted each refused request (allowed below); nothing else went wrong.
       expect(w.errors.length).toBeGreaterThan(0);
-    } finally {
-      await w.close();
-    }
+    }, 'status of 401');
   });
 });
