@@ -225,7 +225,7 @@ describe('the web view on the demo week', () => {
     });
   });
 
-  it('the CSV download of a table holds the API\'s numbers', async () => {
+  it('the CSV download of a table and the JSON download of the page hold the API\'s answers', async () => {
     await inPage(async (w) => {
       await visit(w, hashFor({ page: 'overview' }));
       const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.click('section[data-section="top-countries"] button[data-download]')]);
@@ -236,6 +236,12 @@ describe('the web view on the demo week', () => {
         name: 'top-countries', columns: ['rank', 'country', 'packets', 'share', 'sources'],
         rows: report.topCountries.map((c) => [c.rank, c.country, c.packets, c.share, c.sources]),
       }));
+      const [json] = await Promise.all([w.page.waitForEvent('download'), w.page.click('button[data-download="json"]')]);
+      expect(json.suggestedFilename()).toBe('darkscope-Overview.json');
+      const saved = JSON.parse(await readFile(await json.path(), 'utf8')) as { summary: Summary; series: PortSeries[]; trends: Trends };
+      expect(saved.summary).toEqual(report);
+      expect(saved.series.map((x) => x.label)).toEqual(report.topPorts.ports.map((p) => p.label));
+      expect(saved.trends.newPorts).toEqual((await api<Trends>('trends', trendParams(filters, Math.floor(Date.now() / 1000)))).newPorts);
     });
   });
 
