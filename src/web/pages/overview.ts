@@ -18,10 +18,9 @@ type TopPort = Summary['topPorts']['ports'][number];
 export const overviewPage: Page = async (ctx) => {
   const { api, state, signal } = ctx;
   const params = rangeParams(state.filters);
-  const trendsAnswer = api.get<Trends>('trends', trendParams(state.filters, ctx.nowSec), signal);
-  // Settled now, awaited in `pending`, so a failure is not an unhandled rejection meanwhile.
-  trendsAnswer.catch(() => undefined);
+  // The report first: the heavier trends query starts once it is in, with the sparklines.
   const report = await api.get<Summary>('summary', params, signal);
+  const trendsAnswer = api.get<Trends>('trends', trendParams(state.filters, ctx.nowSec), signal);
   const json: Record<string, unknown> = { summary: report };
   const charts: ChartHandle[] = [];
   const sparkCells = report.topPorts.ports.map(() => h('div', { class: 'spark-slot' }));
