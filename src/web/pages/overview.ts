@@ -26,6 +26,7 @@ export const overviewPage: Page = async (ctx) => {
   const sparkCells = report.topPorts.ports.map(() => h('div', { class: 'spark-slot' }));
   const sparks = Promise.all(report.topPorts.ports.map(async (p, i) => {
     const s = await api.get<PortSeries>(seriesPath(p.proto, p.port), params, signal);
+    if (signal.aborted) return s; // the view was left: draw nothing that no one disposes
     const c = sparkline(`spark-${s.label}`, s.points.map((x) => x.t), s.points.map((x) => x.packets));
     charts.push(c);
     sparkCells[i].replaceWith(c.node);
