@@ -1,16 +1,17 @@
 # darkscope: `darkscope serve` (and the CLI) in a small Node image.
-# Build stage compiles TypeScript; the runtime stage has production
+# Build stage compiles TypeScript and bundles the web view; the runtime stage has production
 # dependencies, dist/, bin/ and the SQL migrations, and runs as the
 # unprivileged `node` user.
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` (tsc) needs the sources, copied below.
+# --ignore-scripts: `prepare` (npm run build) needs the sources, copied below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json \
+# The server (tsc) and the web view's bundle (esbuild, into dist/web).
+RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:22-bookworm-slim

@@ -11,7 +11,9 @@ import { defineConfig } from 'vitest/config';
 // - cluster: ZooKeeper and a 2-shard x 2-replica cluster on loopback; its
 //   files share that cluster (one stops a replica), so they run one at a time.
 // - corpus: real third-party captures (DARKSCOPE_CORPUS or ../shared/corpus).
-// `npm test` runs unit + integration; `npm run test:full` the other three.
+// - browser: the web view in Debian's Chromium (playwright-core) against serve
+//   on the demo week, on the embedded engine; fails without /usr/bin/chromium.
+// `npm test` runs unit + integration; `npm run test:full` the other four.
 const SERVER_ONLY = ['tests/integration/ingest-outage.test.ts', 'tests/integration/store-local-server.test.ts', 'tests/integration/engines-same-report.test.ts'];
 const EMBEDDED_ONLY = ['tests/integration/cli-embedded-clickhouse.test.ts', 'tests/integration/engine-*.test.ts'];
 
@@ -67,6 +69,17 @@ export default defineConfig({
           include: ['tests/corpus/**/*.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          globalSetup: ['tests/browser/global-setup.ts'],
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -76,6 +76,8 @@ export const ErrorCodes = Object.freeze({
     'The server is shutting down; retry against another instance or after it restarts.'),
   BAD_ALERTS_FILE: spec('DARKSCOPE_E_BAD_ALERTS_FILE', 400,
     'Fix the field named above (path in the YAML); examples/alerts.yaml documents every field of an alerts file.'),
+  WEB_NOT_BUILT: spec('DARKSCOPE_E_WEB_NOT_BUILT', 503,
+    'Run `npm run build` (npm ci runs it) to bundle the web view into dist/web; the API under /api/v1 works without it.'),
   INTERNAL: spec('DARKSCOPE_E_INTERNAL', 500, 'This is a bug; please report it with the command you ran.'),
 });
 

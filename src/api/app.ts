@@ -9,6 +9,8 @@
  *   /openapi.json, /docs                     generated from the route schemas
  *   /metrics                                 Prometheus
  *   /healthz/live, /healthz/ready            health (no token, no rate limit)
+ *   /, /assets/*                             the web view (src/web, bundled in dist/web; no token: the page
+ *                                            asks /api/v1 with the user's token)
  *
  * The app does not own the store: whoever created it closes it after
  * `app.close()` (see src/cli/commands/serve.ts for the shutdown order).
@@ -35,6 +37,7 @@ import { portRoutes } from './routes/ports.js';
 import { sourceRoutes } from './routes/sources.js';
 import { summaryRoutes } from './routes/summary.js';
 import { trendRoutes } from './routes/trends.js';
+import { defaultWebDir, webRoutes } from './routes/web.js';
 import { errorSchema } from './schemas.js';
 
 export interface AppDeps {
@@ -47,6 +50,8 @@ export interface AppDeps {
   readonly defaultMetrics?: boolean;
   /** alerts.yaml (serve --alerts): builds the evaluator, not started (app.alerts.start()). */
   readonly alerts?: Readonly<AlertsConfig>;
+  /** Folder of the web view's bundle (default: dist/web, see routes/web.ts). */
+  readonly webDir?: string;
 }
 
 export interface DarkscopeApp extends FastifyInstance {
@@ -124,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { store, isShuttingDown: () => shuttingDown });
+  await app.register(webRoutes, { dir: deps.webDir ?? defaultWebDir(), alerts: alerts !== null });
   await app.register(async (v1) => {
     if (config.api.rateLimitPerMinute > 0) {
       await v1.register(rateLimit, {

@@ -19,6 +19,7 @@ const PUBLIC_5XX: Readonly<Record<string, string>> = {
   [ErrorCodes.CLICKHOUSE_AUTH.code]: 'the database refused the API\'s credentials',
   [ErrorCodes.SCHEMA.code]: 'the database schema is missing or out of date',
   [ErrorCodes.SHUTTING_DOWN.code]: 'the server is shutting down',
+  [ErrorCodes.WEB_NOT_BUILT.code]: 'the web view is not built on this server',
 };
 
 export function errorBody(e: DarkscopeError): ErrorBody {

@@ -6,7 +6,8 @@
  * The packet model (src/ingest/packet.ts) may be imported as types by the
  * store (it encodes packets) and the query layer (its filters name classes
  * and tools); shared vocabulary lives in src/net/, errors.ts, logger.ts,
- * integer-option.ts and config.ts.
+ * integer-option.ts and config.ts. src/web is the browser side: it imports
+ * nothing from the server side.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -44,6 +45,8 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   query: ['ingest', 'api', 'alerts', 'cli', 'demo'],
   alerts: ['api', 'cli', 'demo'],
   api: ['cli', 'demo'],
+  // The browser side talks to the server over HTTP (/api/v1) only.
+  web: ['net', 'ingest', 'store', 'query', 'api', 'alerts', 'cli', 'demo', 'synth', 'config', 'errors', 'logger', 'integer-option'],
 };
 const PACKET_MODEL = 'ingest/packet.ts';
 
@@ -61,6 +64,12 @@ describe('imports point down the chain', () => {
       if (!forbidden.includes(top(i.to))) return false;
       return !(i.to === PACKET_MODEL && i.typeOnly && (top(i.from) === 'store' || top(i.from) === 'query'));
     });
+    expect(bad.map((i) => `${i.from} imports ${i.to}`)).toEqual([]);
+  });
+
+  it('the web view imports nothing from the server side, and the server nothing from it', () => {
+    expect(all.some((i) => i.from.startsWith('web/') && i.to.startsWith('web/'))).toBe(true);
+    const bad = all.filter((i) => (top(i.from) === 'web') !== (top(i.to) === 'web'));
     expect(bad.map((i) => `${i.from} imports ${i.to}`)).toEqual([]);
   });
 

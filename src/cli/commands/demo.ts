@@ -92,6 +92,7 @@ export async function runDemo(ctx: CliContext, o: Record<string, unknown>): Prom
       say([
         '',
         `darkscope demo: the API is serving the demo data (Ctrl-C to stop).`,
+        `  Web view:           ${url}/#/?from=${from}`,
         `  API documentation:  ${url}/docs`,
         `  OpenAPI document:   ${url}/openapi.json`,
         '  Try:',

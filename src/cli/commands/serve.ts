@@ -1,5 +1,5 @@
 /**
- * `darkscope serve`: the HTTP API (src/api/app.ts) on --host/--port, until
+ * `darkscope serve`: the HTTP API and the web view (src/api/app.ts) on --host/--port, until
  * SIGINT or SIGTERM. Shutdown runs in order under a force-exit timer: stop
  * accepting connections and let in-flight requests finish (readiness answers
  * 503 meanwhile), stop the alert evaluator (--alerts) and drain its
@@ -36,7 +36,7 @@ export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts
     const app = await buildApp({ config: cfg, store, logger, alerts });
     const url = await app.listen({ host: cfg.api.host, port: cfg.api.port });
     logger.info({ url, database: store.database, auth: cfg.api.tokens.length > 0 }, 'darkscope API listening');
-    ctx.stderr.write(`darkscope API on ${url} (database ${store.database}${cfg.api.tokens.length > 0 ? ', bearer tokens required' : ''}); docs at ${url}/docs\n`);
+    ctx.stderr.write(`darkscope API on ${url} (database ${store.database}${cfg.api.tokens.length > 0 ? ', bearer tokens required' : ''}); docs at ${url}/docs; web view at ${url}/\n`);
     if (app.alerts !== null) {
       app.alerts.start();
       ctx.stderr.write(`alerts: ${app.alerts.config.rules.length} rule(s) from ${app.alerts.config.file} every ${app.alerts.status().interval}; GET ${url}/api/v1/alerts\n`);
@@ -63,7 +63,7 @@ export async function runServe(ctx: CliContext, o: Record<string, unknown>, opts
 
 export function serveCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   const cmd = new Command('serve')
-    .description('Serve the HTTP API (/api/v1/..., /openapi.json, /docs, /metrics, /healthz/*) until SIGINT/SIGTERM')
+    .description('Serve the web view (/) and the HTTP API (/api/v1/..., /openapi.json, /docs, /metrics, /healthz/*) until SIGINT/SIGTERM')
     .option('--host <address>', 'address to listen on (env DARKSCOPE_API_HOST; default 127.0.0.1)')
     .option('--port <port>', 'TCP port (env DARKSCOPE_API_PORT; default 8080; 0 = any free port)')
     .option('--query-timeout-sec <n>', 'longest a query may run before the request fails with 503 (env DARKSCOPE_QUERY_TIMEOUT_SEC; default 10)')
