@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writePcap } from '../helpers/capture-writer.js';
 import { ethernet, ipv4, tcp } from '../helpers/frames.js';
-import { runBin, runCli } from '../helpers/run-cli.js';
+import { BIN, runBin, runCli } from '../helpers/run-cli.js';
 import { TABLE_HEADER } from '../../src/cli/format/packet-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'darkscope-inspect-'));
@@ -93,6 +94,13 @@ describe('darkscope inspect', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(`darkscope: DARKSCOPE_E_BAD_CAPTURE: not a capture (unknown magic 0x74686573) and not a recognised summary format (jsonl, csv with a ts,src,dst header, nict2022) (${f} at byte 0). Check that the file is a pcap, pcapng or gzip-compressed capture (tcpdump -w / dumpcap output).`);
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('ends quietly when its reader has gone (darkscope ... | head), with no stack trace (built binary)', () => {
+    // `true` reads nothing and exits at once: every write meets a closed pipe.
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ingest --help | true; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr.trim()).toBe('status 0');
   });
 
   it('exits 2 for a missing file and for a bad option, with a one-line message', async () => {
