@@ -59,7 +59,8 @@ export interface EventSelect {
   readonly tool?: ScanTool;
   /** Conditions on the event columns (HAVING), e.g. `addresses >= 100`. */
   readonly having: readonly SqlFragment[];
-  readonly limit: number;
+  /** Events listed, the first by start; null: all (for an enclosing aggregate). */
+  readonly limit: number | null;
 }
 
 export function checkGap(name: string, value: number): number {
@@ -126,8 +127,8 @@ FROM
 ARRAY JOIN fs AS f, ls AS l, ps AS p, ds AS d, pls AS pl, zms AS zm, mss AS ms, mis AS mi, lbs AS lb, ccs AS cc, axs AS ax, evs AS ev
 GROUP BY ${key}, ev
 HAVING ${sqlJoin(having, unsafeRawSql(' AND '))}
-ORDER BY start_at, sensor, ip_version, src, src6, proto${e.byPort ? sql`, port` : sql``}
-LIMIT ${sqlUInt(e.limit, 32)}`;
+${e.limit === null ? sql`` : sql`ORDER BY start_at, sensor, ip_version, src, src6, proto${e.byPort ? sql`, port` : sql``}
+LIMIT ${sqlUInt(e.limit, 32)}`}`;
 }
 
 /** Decoders of activityEventsSql's columns (those the readers use). */

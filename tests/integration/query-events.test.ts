@@ -15,11 +15,13 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { dosAttacks } from '../../src/query/dos-attacks.js';
 import { queryContext, withoutCache, type QueryContext } from '../../src/query/runner.js';
+import { scanEventCounts } from '../../src/query/scan-event-counts.js';
 import { scanEvents, type ScanEvent } from '../../src/query/scan-events.js';
 import { migrate } from '../../src/store/migrate.js';
 import { rebuildRollups } from '../../src/store/rollups-rebuild.js';
 import { saveSensorDarknets } from '../../src/store/sensors.js';
 import { ip4n } from '../helpers/frames.js';
+import { runCli } from '../helpers/run-cli.js';
 import { nth, SYN_ACK, writeProbeFiles, type Probe } from '../helpers/event-traffic.js';
 import { freshDatabase, truncateTestTable, type TestDatabase } from './helpers/db.js';
 import { ingestFiles } from './helpers/in-process-ingest.js';
@@ -165,6 +167,55 @@ describe('DoS attacks', () => {
     expect((await dosAttacks(ctx, { range: DAY, filters: { port: 443 }, minPackets: 20, minDurationSec: 0 })).attacks).toEqual([]);
     expect((await dosAttacks(ctx, { range: DAY, filters: { port: 81 } })).attacks).toEqual([]);
     await expect(dosAttacks(ctx, { range: DAY, filters: { tool: 'zmap' } })).rejects.toMatchObject({ code: 'DARKSCOPE_E_BAD_REQUEST' });
+  });
+});
+
+describe('scan events per port and day', () => {
+  it('counts horizontal events by the day they start', async () => {
+    const r = await scanEventCounts(ctx, { range: DAY, filters: {} });
+    expect(r.days).toEqual([
+      { day: '2024-06-03', proto: 6, port: 23, label: '23/TCP', events: 2, sources: 2 },
+      { day: '2024-06-03', proto: 6, port: 2323, label: '2323/TCP', events: 1, sources: 1 },
+    ]);
+    expect((await scanEventCounts(ctx, { range: DAY, filters: { tool: 'mirai' }, portsPerDay: 1 })).days.map((d) => d.label)).toEqual(['23/TCP']);
+  });
+});
+
+describe('CLI', () => {
+  const store = () => ['--clickhouse-url', db.url, '--database', db.name];
+  const range = ['--from', '2024-06-03', '--to', '2024-06-04'];
+
+  it('scans and dos in every format', async () => {
+    const json = await runCli(['scans', ...range, '--port', '23/tcp', '--tool', 'zmap', '--format', 'json', ...store()]);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual(await scanEvents(ctx, { range: DAY, filters: { proto: 6, port: 23, tool: 'zmap' } }));
+    const table = await runCli(['scans', ...range, '--type', 'vertical', '--type', 'strobe', ...store()]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Scan events starting 2024-06-03 00:00:00 – 2024-06-04 00:00:00 UTC: 2');
+    expect(table.stdout).toMatch(/vertical +203\.0\.113\.9 +1\/TCP \+199 +600 +3 /);
+    const csv = await runCli(['scans', ...range, '--min-addresses', '1000', '--format', 'csv', ...store()]);
+    expect(csv.stdout.split('\r\n')[1]).toMatch(/^2024-06-03T10:00:00Z,2024-06-03T10:23:43Z,horizontal,203\.0\.113\.5,23\/TCP,1,1024,1024,/);
+    const md = await runCli(['scans', ...range, '--expiry', '300', '--port', '23', '--tool', 'zmap', '--format', 'md', ...store()]);
+    expect(md.stdout.split('\n').filter((l) => l.includes('203.0.113.5'))).toHaveLength(2);
+    const dos = await runCli(['dos', ...range, ...store()]);
+    expect(dos.stdout).toContain('DoS attacks (from backscatter) starting 2024-06-03 00:00:00 – 2024-06-04 00:00:00 UTC: 1');
+    expect(dos.stdout).toMatch(/192\.0\.2\.80 +6 +80 +3,000 +3,000 /);
+    const dosJson = await runCli(['dos', ...range, '--min-packets', '20', '--min-peak-per-minute', '1', '--timeout', '120', '--format', 'json', ...store()]);
+    expect((JSON.parse(dosJson.stdout) as { attacks: unknown[] }).attacks).toHaveLength(2);
+    const bad = await runCli(['scans', ...range, '--expiry', '5', ...store()]);
+    expect(bad.code).toBe(2);
+  });
+
+  it('report shows scan events per port and day', async () => {
+    const page = await runCli(['report', ...range, ...store()]);
+    expect(page.code).toBe(0);
+    expect(page.stdout).toContain('Scan events per port and day: horizontal scans of >= 100 darknet addresses, 480 s expiry');
+    expect(page.stdout).toMatch(/2024-06-03 +23\/TCP +2 +2\n/);
+    const md = await runCli(['report', ...range, '--class', 'scan', '--format', 'md', ...store()]);
+    expect(md.stdout).toContain('(filters class not applied');
+    expect(md.stdout).toContain('| 2024-06-03 | 2323/TCP | 1 | 1 |');
+    const json = await runCli(['report', ...range, '--format', 'json', ...store()]);
+    expect((JSON.parse(json.stdout) as { scanEvents: unknown }).scanEvents).toEqual(await scanEventCounts(ctx, { range: DAY, filters: {} }));
   });
 });
 
