@@ -74,6 +74,20 @@ const TOOL_SQL = sql`multiIf(zmap_packets + masscan_packets + mirai_packets = 0,
     zmap_packets >= masscan_packets AND zmap_packets >= mirai_packets, 'zmap',
     masscan_packets >= mirai_packets, 'masscan', 'mirai')`;
 
+/**
+ * The event number of each bucket of a key, in minute order: a bucket starts
+ * an event when its first second is more than `gap` after the previous
+ * bucket's last second (the first bucket: its first second is more than
+ * `gap` after 0). Written from groupArray directly, not from the sorted
+ * arrays' aliases: ClickHouse 18.16 drops a column that only an alias used by
+ * another alias of the same SELECT needs ("Not found column l in block").
+ */
+export function eventNumbersSql(gap: SqlFragment): SqlFragment {
+  return sql`arrayCumSum(arrayMap((x, p) -> toUInt32(x > p + ${gap}),
+      arraySort((x, y) -> y, groupArray(f), groupArray(t)),
+      arrayPushFront(arrayPopBack(arraySort((x, y) -> y, groupArray(l), groupArray(t))), toUInt32(0))))`;
+}
+
 /** The event SELECT (see the file header). Columns: see EVENT_COLUMNS. */
 export function activityEventsSql(db: Tables, e: EventSelect): SqlFragment {
   const gap = sqlUInt(checkGap('gap', e.gapSec), 32);
@@ -110,7 +124,7 @@ FROM
     ${sorted('fs', 'f')}, ${sorted('ls', 'l')}, ${sorted('ps', 'p')}, ${sorted('ds', 'd')}, ${sorted('pls', 'pl')},
     ${sorted('zms', 'zm')}, ${sorted('mss', 'ms')}, ${sorted('mis', 'mi')},
     ${sorted('lbs', 'lb')}, ${sorted('ccs', 'cc')}, ${sorted('axs', 'ax')},
-    arrayCumSum(arrayMap(i -> if(i = 1, 1, toUInt32(fs[i] > ls[i - 1] + ${gap})), arrayEnumerate(fs))) AS evs
+    ${eventNumbersSql(gap)} AS evs
   FROM
   (
     SELECT ${key}, t,

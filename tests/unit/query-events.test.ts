@@ -31,7 +31,7 @@ describe('activity rollup', () => {
 describe('event SQL', () => {
   it('splits at gaps longer than the expiry, reading a day of context on both sides', () => {
     const text = activityEventsSql(db, base).text;
-    expect(text).toContain('toUInt32(fs[i] > ls[i - 1] + 480)');
+    expect(text).toContain('arrayMap((x, p) -> toUInt32(x > p + 480)');
     expect(text).toContain(`t >= toDateTime(${RANGE.from - EVENT_CONTEXT_SEC}, 'UTC')`);
     expect(text).toContain(`t < toDateTime(${RANGE.to + EVENT_CONTEXT_SEC}, 'UTC')`);
     expect(text).toContain(`HAVING start_at >= ${RANGE.from} AND start_at < ${RANGE.to}`);
@@ -72,7 +72,7 @@ describe('event SQL', () => {
     expect(dosParams({ range: RANGE, filters: {} })).toEqual({ timeoutSec: 300, minPackets: 25, minDurationSec: 60, minPeakPerMinute: 30 });
     const text = dosAttacksSql(db, { range: RANGE, filters: {} }).text;
     expect(text).toContain("class = 'backscatter'");
-    expect(text).toContain('toUInt32(fs[i] > ls[i - 1] + 300)');
+    expect(text).toContain('arrayMap((x, p) -> toUInt32(x > p + 300)');
     expect(text).toContain('packets_total >= 25 AND end_at - start_at >= 60 AND peak_minute >= 30');
     expect(() => dosAttacksSql(db, { range: RANGE, filters: { tool: 'zmap' } })).toThrow(/tool/);
   });

@@ -51,7 +51,7 @@ function scansText(r: ScanEventsResult): string {
     '',
   ];
   const cols = ['start', 'end', 'type', 'source', 'ports', 'packets', 'addresses', 'rate', 'ipv4_coverage', 'tool', 'country', 'asn', 'label'];
-  return `${head.join("\n")}\n${r.events.length > 0 ? renderText(pickColumns(scanEventsTable(r), cols)) : '  none'}\n`;
+  return `${head.join('\n')}\n${r.events.length > 0 ? renderText(pickColumns(scanEventsTable(r), cols)) : '  none'}\n`;
 }
 
 function dosText(r: DosAttacksResult): string {
@@ -62,7 +62,7 @@ function dosText(r: DosAttacksResult): string {
     '',
   ];
   const cols = ['start', 'end', 'victim', 'proto', 'ports', 'packets', 'addresses', 'peak_rate', 'mean_rate', 'victim_rate', 'country', 'asn'];
-  return `${head.join("\n")}\n${r.attacks.length > 0 ? renderText(pickColumns(dosAttacksTable(r), cols)) : '  none'}\n`;
+  return `${head.join('\n')}\n${r.attacks.length > 0 ? renderText(pickColumns(dosAttacksTable(r), cols)) : '  none'}\n`;
 }
 
 function types(o: Record<string, unknown>): ScanType[] | undefined {
