@@ -19,7 +19,7 @@
  */
 import { DarkscopeError } from '../errors.js';
 import { loadSensors } from '../store/sensors.js';
-import { sql, sqlUInt } from '../store/sql.js';
+import { sql, sqlUInt, type SqlFragment } from '../store/sql.js';
 import { activityEventsSql, checkGap, durationSec, EVENT_COLUMNS, extrapolateRate, meanRate } from './activity-events.js';
 import { filtersJson, type QueryFilters } from './filters.js';
 import type { Tables } from './rollup-families.js';
@@ -70,7 +70,7 @@ export function dosParams(input: DosAttacksInput): DosParams {
   };
 }
 
-export function dosAttacksSql(db: Tables, input: DosAttacksInput): ReturnType<typeof activityEventsSql> {
+export function dosAttacksSql(db: Tables, input: DosAttacksInput): SqlFragment {
   checkEventFilters(input.filters, 'DoS attacks');
   if (input.filters.tool !== undefined) throw new DarkscopeError('BAD_REQUEST', 'DoS attacks cannot apply the filter tool (backscatter carries no scan tool)');
   const p = dosParams(input);

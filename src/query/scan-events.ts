@@ -20,7 +20,7 @@
  */
 import { DarkscopeError } from '../errors.js';
 import { loadSensors } from '../store/sensors.js';
-import { sql, sqlUInt } from '../store/sql.js';
+import { sql, sqlUInt, type SqlFragment } from '../store/sql.js';
 import {
   activityEventsSql, checkGap, durationSec, EVENT_COLUMNS, extrapolateRate, ipv4Coverage, meanRate, type EventSelect,
 } from './activity-events.js';
@@ -86,7 +86,7 @@ export function scanParams(input: ScanEventsInput): ScanParams {
 }
 
 /** The horizontal (per port) and the multi-port (vertical and strobe) SELECTs; null for a type not asked for. */
-export function scanEventsSql(db: Tables, input: ScanEventsInput): { horizontal: ReturnType<typeof activityEventsSql> | null; multiPort: ReturnType<typeof activityEventsSql> | null } {
+export function scanEventsSql(db: Tables, input: ScanEventsInput): { horizontal: SqlFragment | null; multiPort: SqlFragment | null } {
   checkEventFilters(input.filters, 'scan events');
   const p = scanParams(input);
   const types = input.types ?? SCAN_TYPES;
@@ -195,7 +195,13 @@ export async function scanEvents(ctx: QueryContext, input: ScanEventsInput): Pro
       asn: r.last_asn,
     };
   });
-  events.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : a.portLabel < b.portLabel ? -1 : 1));
+  // Both SELECTs are ordered by start; merged, ties go by source, then ports (a strobe's "23/TCP +1" after its "23/TCP").
+  const order = (e: ScanEvent) => [e.start, e.sensor, e.source, e.portLabel, e.type];
+  events.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    const i = x.findIndex((v, k) => v !== y[k]);
+    return i < 0 ? 0 : (x[i]! < y[i]! ? -1 : 1);
+  });
   return {
     range: { from: iso(input.range.from), to: iso(input.range.to) },
     params: p,

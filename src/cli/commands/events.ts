@@ -6,7 +6,7 @@ import {
 } from '../../query/dos-attacks.js';
 import { MAX_GAP_SEC, MIN_GAP_SEC } from '../../query/activity-events.js';
 import { SCAN_TOOLS } from '../../query/filters.js';
-import { rangeQueryFrom } from '../../query/plan.js';
+import { rangeQueryFrom, type RangeQuery } from '../../query/plan.js';
 import { dosAttacksTable, scanEventsTable } from '../../query/result-tables.js';
 import {
   DEFAULT_SCAN_EVENTS_LIMIT, DEFAULT_SCAN_EXPIRY_SEC, DEFAULT_SCAN_MIN_ADDRESSES, DEFAULT_STROBE_MIN_PORTS, DEFAULT_VERTICAL_MIN_PORTS,
@@ -16,7 +16,7 @@ import type { QueryContext } from '../../query/runner.js';
 import type { CliContext } from '../context.js';
 import { addStoreOptions } from '../common-options.js';
 import { fmtTime, pickColumns, renderText } from '../format/table-text.js';
-import { addLimitOption, addRangeOptions, intOption, withQueryContext, writeResult, type OutputFormat } from './query-options.js';
+import { addLimitOption, addRangeOptions, intOption, protoAndPort, withQueryContext, writeResult, type OutputFormat } from './query-options.js';
 
 const MAX_COUNT = 4_294_967_295;
 
@@ -31,16 +31,10 @@ function addEventOptions(cmd: Command, tool: boolean): Command {
   return cmd;
 }
 
-function eventRange(o: Record<string, unknown>, q: QueryContext) {
+/** The range and the filters events apply (sensor, proto, port, tool). */
+function eventRange(o: Record<string, unknown>, q: QueryContext): RangeQuery {
   const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  let proto = s('proto');
-  let port = s('port');
-  const spec = port !== undefined ? /^(\d{1,5})\/([A-Za-z0-9]+)$/.exec(port) : null;
-  if (spec) {
-    port = spec[1];
-    proto = proto ?? spec[2];
-  }
-  return rangeQueryFrom({ from: s('from'), to: s('to'), sensor: s('sensor'), proto, port, tool: s('tool') }, q);
+  return rangeQueryFrom({ from: s('from'), to: s('to'), sensor: s('sensor'), ...protoAndPort(o), tool: s('tool') }, q);
 }
 
 function scansText(r: ScanEventsResult): string {
