@@ -13,7 +13,9 @@ import { defineConfig } from 'vitest/config';
 // - corpus: real third-party captures (DARKSCOPE_CORPUS or ../shared/corpus).
 // - browser: the web view in Debian's Chromium (playwright-core) against serve
 //   on the demo week, on the embedded engine; fails without /usr/bin/chromium.
-// `npm test` runs unit + integration; `npm run test:full` the other four.
+// - tools: captures of real zmap and masscan runs (tests/tools/capture-scanners.sh;
+//   root and Debian's zmap, masscan, tcpdump, iproute2), on the embedded engine.
+// `npm test` runs unit + integration; `npm run test:full` the other five.
 const SERVER_ONLY = ['tests/integration/ingest-outage.test.ts', 'tests/integration/store-local-server.test.ts', 'tests/integration/engines-same-report.test.ts'];
 const EMBEDDED_ONLY = ['tests/integration/cli-embedded-clickhouse.test.ts', 'tests/integration/engine-*.test.ts'];
 
@@ -60,6 +62,16 @@ export default defineConfig({
           maxWorkers: 1,
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Real zmap and masscan runs in private network namespaces (root, apt packages).
+          name: 'tools',
+          include: ['tests/tools/**/*.test.ts'],
+          globalSetup: ['tests/integration/global-setup.ts'],
+          hookTimeout: 300_000,
         },
       },
       {

@@ -8,7 +8,7 @@ import { DASHBOARD_UIDS } from './constants.js';
 import { single, table, timeseries, num, str } from './clickhouse-query.js';
 import { DashboardSpec } from './dashboard-spec.js';
 import { barsPanel, piePanel, portDashboardUrl, seriesPanel, statPanel, tablePanel } from './panels.js';
-import { filterNote, RANGE_SECONDS, seriesOverGrains, uniq, where, type Filter } from './sql.js';
+import { filterNote, RANGE_SECONDS, SCAN_EVENTS_PER_PORT_AND_DAY, seriesOverGrains, uniq, where, type Filter } from './sql.js';
 import { classVariable, countryVariable, excludeLabelVariable, portFilterVariable, protoVariable, sensorVariable } from './variables.js';
 
 /** Filters every port-rollup panel here applies. */
@@ -131,5 +131,10 @@ ANY LEFT JOIN (
   ${SENSOR_SIZES}
 ) AS sizes USING sensor
 ORDER BY sensor`, [str('sensor'), num('darknet_size'), num('packets'), num('packets_per_ip'), num('packets_per_ip_per_day')]));
+  d.row('Scan events')
+    .panel('Scan events per port and day', 'Horizontal scan events (one source, protocol and port; a gap over 480 s ends one; at least 100 darknet addresses: '
+      + 'Durumeric et al. 2014) starting each day, the 10 busiest ports per day, with their distinct sources; from the activity rollup, '
+      + `as darkscope scans and the report count them. ${filterNote(['sensor', 'proto'])}`, tablePanel(), 24, 9,
+    table(SCAN_EVENTS_PER_PORT_AND_DAY, [str('day'), str('port_label'), num('events'), num('sources')]));
   return d;
 }

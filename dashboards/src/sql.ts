@@ -16,9 +16,12 @@
  * - rollups hold partial rows: every read aggregates (sum, uniqCombinedMerge).
  */
 import { portLabelSql } from '../../src/net/protocols.js';
+import { EVENT_CONTEXT_SEC, eventNumbersSql } from '../../src/query/activity-events.js';
 import { HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC } from '../../src/query/grain.js';
+import { DEFAULT_SCAN_EXPIRY_SEC, DEFAULT_SCAN_MIN_ADDRESSES } from '../../src/query/scan-events.js';
 import { DEFAULT_MINUTE_DAYS } from '../../src/store/retention.js';
 import { UNIQ_PRECISION } from '../../src/store/rollups.js';
+import { unsafeRawSql } from '../../src/store/sql.js';
 
 /** Unique count of a rollup state column (`uniqCombinedMerge(17)(col)`), same precision as the views write. */
 export function uniq(column: string): string {
@@ -164,3 +167,37 @@ export const PORT_LABEL = portLabelSql('proto', 'dport');
 
 /** Source address as text (IPv4 from src, IPv6 from src6). */
 export const SOURCE_TEXT = 'if(ip_version = 4, IPv4NumToString(src), IPv6NumToString(src6))';
+
+/**
+ * Horizontal scan events starting in the dashboard's range, counted per UTC
+ * day and port (the 10 busiest per day): the assembly of
+ * src/query/activity-events.ts written with the plugin's macros, with the
+ * default expiry and size of src/query/scan-events.ts (a day of context
+ * before the range, so a scan running at its start is not counted as new).
+ */
+export const SCAN_EVENTS_PER_PORT_AND_DAY = `SELECT toString(toDate(toDateTime(start_at, 'UTC'))) AS day, ${portLabelSql('proto', 'port')} AS port_label,
+  count() AS events, uniqExact(ip_version, src, src6) AS sources
+FROM (
+  SELECT proto, port, ip_version, src, src6, min(f) AS start_at, ${uniq('d')} AS addresses
+  FROM (
+    SELECT sensor, ip_version, src, src6, proto, port,
+      arraySort((x, y) -> y, groupArray(f), groupArray(t)) AS fs, arraySort((x, y) -> y, groupArray(l), groupArray(t)) AS ls,
+      arraySort((x, y) -> y, groupArray(d), groupArray(t)) AS ds,
+      ${eventNumbersSql(unsafeRawSql(String(DEFAULT_SCAN_EXPIRY_SEC))).text} AS evs
+    FROM (
+      SELECT sensor, ip_version, src, src6, proto, port, t,
+        toUInt32(minMerge(first_seen)) AS f, toUInt32(maxMerge(last_seen)) AS l, uniqCombinedMergeState(${UNIQ_PRECISION})(destinations) AS d
+      FROM activity_1m
+      WHERE t >= toDateTime(toUInt32($__fromTime) - ${EVENT_CONTEXT_SEC}) AND t <= $__toTime AND class = 'scan'
+        AND ${FILTER_SQL.sensor} AND ${FILTER_SQL.proto}
+      GROUP BY sensor, ip_version, src, src6, proto, port, t
+    )
+    GROUP BY sensor, ip_version, src, src6, proto, port
+  )
+  ARRAY JOIN fs AS f, ls AS l, ds AS d, evs AS ev
+  GROUP BY sensor, ip_version, src, src6, proto, port, ev
+  HAVING addresses >= ${DEFAULT_SCAN_MIN_ADDRESSES} AND start_at >= toUInt32($__fromTime) AND start_at <= toUInt32($__toTime)
+)
+GROUP BY day, proto, port
+ORDER BY day DESC, events DESC, proto, port
+LIMIT 10 BY day`;

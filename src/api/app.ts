@@ -4,7 +4,8 @@
  * `app.inject()`.
  *
  *   /api/v1/summary, /ports/top, /ports/{proto}/{port}/series,
- *   /sources/top, /sources/{ip}, /trends    query routes (token, rate limit)
+ *   /sources/top, /sources/{ip}, /trends,
+ *   /scans, /dos                             query routes (token, rate limit)
  *   /api/v1/alerts                           alerts (with `alerts`: built here, started by serve)
  *   /openapi.json, /docs                     generated from the route schemas
  *   /metrics                                 Prometheus
@@ -32,6 +33,7 @@ import { registerAuth } from './auth.js';
 import { sendError } from './errors.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { portRoutes } from './routes/ports.js';
 import { sourceRoutes } from './routes/sources.js';
@@ -142,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<DarkscopeApp> {
     await v1.register(portRoutes, { ctx });
     await v1.register(sourceRoutes, { ctx });
     await v1.register(trendRoutes, { ctx });
+    await v1.register(eventRoutes, { ctx });
     await v1.register(alertRoutes, { alerts });
   }, { prefix: '/api/v1' });
 

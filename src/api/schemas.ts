@@ -207,6 +207,62 @@ export const trendsSchema = {
   },
 };
 
+const eventParams = (props: Record<string, unknown>) => ({ type: 'object', description: 'Thresholds applied.', properties: props });
+
+export const scanEventsSchema = {
+  type: 'object',
+  properties: {
+    range: { ...rangeSchema, description: 'Events starting in this range.' },
+    params: eventParams({ expirySec: int(''), minAddresses: int(''), strobeMinPorts: int(''), verticalMinPorts: int('') }),
+    filters: filtersSchema,
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          sensor: str(''), source: str('source address'), ipVersion: int('4 or 6'),
+          type: str('horizontal (one port), strobe (several ports, many addresses) or vertical (many ports, few addresses)'),
+          proto: int('IP protocol number'), portCount: int('distinct destination ports'),
+          ports: { type: 'array', items: { type: 'integer' }, description: 'destination ports, lowest first (at most 50)' },
+          portLabel: str('e.g. 23/TCP, or 23/TCP +1 for several ports'),
+          start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' },
+          durationSec: int('seconds from the first to the last packet'), packets: int(''),
+          addresses: int('distinct darknet addresses hit'), rate: num('packets per second at the darknet'),
+          ipv4Rate: nullableNum('the rate extrapolated to all of IPv4 (null: darknet size unknown)'),
+          ipv4Coverage: nullableNum('estimated share of IPv4 covered, 0..1 (null: darknet size unknown)'),
+          tool: str('scan tool recognised in most of its packets (none: no known tool)'),
+          label: str(''), country: str(''), asn: int(''),
+        },
+      },
+    },
+  },
+};
+
+export const dosAttacksSchema = {
+  type: 'object',
+  properties: {
+    range: { ...rangeSchema, description: 'Attacks starting in this range.' },
+    params: eventParams({ timeoutSec: int(''), minPackets: int(''), minDurationSec: int(''), minPeakPerMinute: int('') }),
+    filters: filtersSchema,
+    attacks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          sensor: str(''), victim: str('the victim: source of the backscatter'), ipVersion: int('4 or 6'), proto: int('IP protocol number'),
+          ports: { type: 'array', items: { type: 'integer' }, description: 'the victim\'s ports in its answers ([] for ICMP)' },
+          portCount: int('distinct victim ports'),
+          start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' },
+          durationSec: int(''), packets: int('backscatter packets'), addresses: int('darknet addresses hit'),
+          peakRate: num('highest packets per second in one minute, at the darknet'), meanRate: num('packets per second at the darknet'),
+          victimRate: nullableNum('the victim\'s answers per second, extrapolated from the darknet\'s share of IPv4 (null: darknet size unknown)'),
+          country: str(''), asn: int(''), label: str(''),
+        },
+      },
+    },
+  },
+};
+
 export const errorSchema = {
   $id: 'DarkscopeError',
   type: 'object',

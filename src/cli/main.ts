@@ -9,6 +9,7 @@ import { isDarkscopeError } from '../errors.js';
 import { clickhouseCommand } from './commands/clickhouse.js';
 import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
+import { dosCommand, scansCommand } from './commands/events.js';
 import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
 import { portCommand, topPortsCommand } from './commands/ports.js';
@@ -49,6 +50,8 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program.addCommand(sourcesCommand(ctx, setExit));
   program.addCommand(sourceCommand(ctx, setExit));
   program.addCommand(trendsCommand(ctx, setExit));
+  program.addCommand(scansCommand(ctx, setExit));
+  program.addCommand(dosCommand(ctx, setExit));
   const wire = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
     c.commands.forEach(wire);

@@ -4,7 +4,9 @@
  * their raw values (shares as fractions 0..1); each column says what kind of
  * value it holds so a renderer can format it (percentages, digit groups).
  */
+import type { DosAttacksResult } from './dos-attacks.js';
 import type { PortSeriesResult } from './port-series.js';
+import type { ScanEventsResult } from './scan-events.js';
 import type { SourceProfileResult } from './source-profile.js';
 import type { SummaryResult } from './summary.js';
 import type { TopPortsResult } from './top-ports.js';
@@ -113,5 +115,27 @@ export function summaryTable(r: SummaryResult): Table {
   return {
     columns: [c('section', 'Section'), c('key', 'Key'), c('packets', 'Packets', 'count'), c('share', 'Share', 'share'), c('sources', 'Sources', 'count')],
     rows,
+  };
+}
+
+export function scanEventsTable(r: ScanEventsResult): Table {
+  return {
+    columns: [c('start', 'Start', 'time'), c('end', 'End', 'time'), c('type', 'Type'), c('source', 'Source'), c('ports', 'Ports'),
+      c('port_count', 'Port count', 'count'), c('packets', 'Packets', 'count'), c('addresses', 'Addresses', 'count'),
+      c('rate', 'Packets/s', 'score'), c('ipv4_rate', 'IPv4 packets/s', 'score'), c('ipv4_coverage', 'IPv4 covered', 'share'),
+      c('tool', 'Tool'), c('country', 'Country'), c('asn', 'ASN', 'id'), c('label', 'Label'), c('sensor', 'Sensor')],
+    rows: r.events.map((e) => [e.start, e.end, e.type, e.source, e.portLabel, e.portCount, e.packets, e.addresses,
+      e.rate, e.ipv4Rate, e.ipv4Coverage, e.tool, e.country, e.asn, e.label, e.sensor]),
+  };
+}
+
+export function dosAttacksTable(r: DosAttacksResult): Table {
+  return {
+    columns: [c('start', 'Start', 'time'), c('end', 'End', 'time'), c('victim', 'Victim'), c('proto', 'Proto', 'id'),
+      c('ports', 'Victim ports'), c('packets', 'Packets', 'count'), c('addresses', 'Addresses', 'count'),
+      c('peak_rate', 'Peak packets/s', 'score'), c('mean_rate', 'Mean packets/s', 'score'), c('victim_rate', 'Victim packets/s', 'score'),
+      c('country', 'Country'), c('asn', 'ASN', 'id'), c('sensor', 'Sensor')],
+    rows: r.attacks.map((a) => [a.start, a.end, a.victim, a.proto, a.ports.join(' '), a.packets, a.addresses,
+      a.peakRate, a.meanRate, a.victimRate, a.country, a.asn, a.sensor]),
   };
 }

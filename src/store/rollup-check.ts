@@ -8,8 +8,8 @@
  */
 import type { StoreClient } from './client.js';
 import { col } from './row-decoders.js';
-import { ROLLUPS } from './rollups.js';
-import { sql, sqlDateTime, sqlString } from './sql.js';
+import { ALL_ROLLUPS } from './rollups.js';
+import { sql, sqlDateTime, sqlString, type SqlFragment } from './sql.js';
 
 export interface DayCheck {
   /** 00:00 UTC of the day, epoch seconds. */
@@ -24,12 +24,18 @@ export async function checkDayRollups(store: StoreClient, sensor: string, day: n
     const c = time === 'ts' ? sql`ts` : sql`t`;
     return sql`sensor = ${sqlString(sensor)} AND ${c} >= ${sqlDateTime(day)} AND ${c} < ${sqlDateTime(day + 86_400)}`;
   };
-  const raw = await store.query(sql`SELECT count() AS n FROM ${store.table('packets')} WHERE ${where('ts')}`, { n: col.uint64AsNumber });
-  const rawPackets = raw[0]?.n ?? 0;
+  const rawCount = async (only?: SqlFragment): Promise<number> => {
+    const cond = only === undefined ? where('ts') : sql`${where('ts')} AND ${only}`;
+    const raw = await store.query(sql`SELECT count() AS n FROM ${store.table('packets')} WHERE ${cond}`, { n: col.uint64AsNumber });
+    return raw[0]?.n ?? 0;
+  };
+  const rawPackets = await rawCount();
   const mismatched: string[] = [];
-  for (const r of ROLLUPS) {
+  for (const r of ALL_ROLLUPS) {
+    // A rollup of some packets only (activity_1m: scans and backscatter) is compared with those packets.
+    const expected = r.where === undefined ? rawPackets : await rawCount(r.where);
     const rows = await store.query(sql`SELECT sum(packets) AS n FROM ${store.table(r.table)} WHERE ${where('t')}`, { n: col.uint64AsNumber });
-    if ((rows[0]?.n ?? 0) !== rawPackets) mismatched.push(r.table);
+    if ((rows[0]?.n ?? 0) !== expected) mismatched.push(r.table);
   }
   return { day, rawPackets, mismatched };
 }

@@ -42,7 +42,8 @@ export type RollupTable =
   | 'port_1m' | 'port_1h' | 'port_1d'
   | 'source_1h' | 'source_1d'
   | 'geo_1h' | 'geo_1d'
-  | 'total_1h' | 'total_1d';
+  | 'total_1h' | 'total_1d'
+  | 'activity_1m';
 
 export interface RollupDef {
   readonly table: RollupTable;
@@ -54,6 +55,10 @@ export interface RollupDef {
   readonly dimensions: readonly string[];
   /** Measure columns with the aggregate that produces each. */
   readonly measures: ReadonlyArray<{ readonly name: string; readonly expr: SqlFragment }>;
+  /** Dimensions computed from raw columns (name → expression); the others are raw columns of the same name. */
+  readonly computed?: Readonly<Record<string, SqlFragment>>;
+  /** Only the raw packets matching this condition (none: every packet). */
+  readonly where?: SqlFragment;
 }
 
 const BUCKET_SQL: Record<RollupDef['bucket'], SqlFragment> = {
@@ -95,8 +100,31 @@ export const ROLLUPS: readonly RollupDef[] = Object.freeze([
   def('total_1d', 'day', TOTAL_DIMS, [packets, bytes, sources, destinations]),
 ]);
 
+/**
+ * Per-source activity of scans and backscatter by minute, the input of scan
+ * events and DoS attacks (src/query/scan-events.ts, dos-attacks.ts;
+ * migrations/0007_activity.sql). `port` is the destination port of a scan and
+ * the source port of backscatter (the victim's port). The minute bucket keeps
+ * the first and last packet time, so gaps between buckets are measured
+ * exactly; an event expiry of at least one bucket (60 s) therefore splits
+ * events exactly as a pass over the raw packets would. Not in ROLLUPS: it
+ * counts only the scan and backscatter packets, so its totals differ from raw.
+ */
+export const ACTIVITY_ROLLUP: RollupDef = Object.freeze({
+  table: 'activity_1m',
+  view: 'activity_1m_mv',
+  bucket: 'minute',
+  dimensions: ['sensor', 'class', 'ip_version', 'src', 'src6', 'proto', 'port', 'tool', 'label', 'country', 'asn'],
+  measures: [packets, firstSeen, lastSeen, destinations],
+  computed: { port: sql`if(class = 'backscatter', sport, dport)` },
+  where: sql`class IN ('scan', 'backscatter')`,
+});
+
+/** Every table a materialized view fills from packets: what rebuild and the rollup check cover. */
+export const ALL_ROLLUPS: readonly RollupDef[] = Object.freeze([...ROLLUPS, ACTIVITY_ROLLUP]);
+
 export function rollupDef(table: string): RollupDef {
-  const found = ROLLUPS.find((r) => r.table === table);
+  const found = ALL_ROLLUPS.find((r) => r.table === table);
   if (found === undefined) throw new DarkscopeError('INTERNAL', `unknown rollup table ${JSON.stringify(table)}`);
   return found;
 }
@@ -120,14 +148,20 @@ export interface TimeRange {
  */
 export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange): SqlFragment {
   const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
+  const computed = rollup.computed ?? {};
   const select = sqlJoin([
     sql`${BUCKET_SQL[rollup.bucket]} AS t`,
-    ...dims,
+    ...rollup.dimensions.map((d) => {
+      const expr = computed[d];
+      return expr === undefined ? unsafeRawSql(d) : sql`${expr} AS ${unsafeRawSql(d)}`;
+    }),
     ...rollup.measures.map((m) => sql`${m.expr} AS ${unsafeRawSql(m.name)}`),
   ], unsafeRawSql(',\n    '));
-  const where = range === undefined
-    ? sql``
-    : sql`\nWHERE ts >= ${sqlDateTime(range.from)} AND ts < ${sqlDateTime(range.to)}`;
+  const conditions = [
+    ...(range === undefined ? [] : [sql`ts >= ${sqlDateTime(range.from)} AND ts < ${sqlDateTime(range.to)}`]),
+    ...(rollup.where === undefined ? [] : [rollup.where]),
+  ];
+  const where = conditions.length === 0 ? sql`` : sql`\nWHERE ${sqlJoin(conditions, unsafeRawSql(' AND '))}`;
   return sql`SELECT
     ${select}
 FROM ${packetsTable}${where}

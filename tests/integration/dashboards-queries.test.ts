@@ -60,10 +60,17 @@ function newPort(): RawRow[] {
   }));
 }
 
+/** A horizontal scan event: one source, 8080/TCP, 120 darknet addresses, one a second, 3 hours before now. */
+function scanEvent(): RawRow[] {
+  return generateRows({ count: 120, from: T0 - 3 * 3600, to: T0 - 3 * 3600 + 1, seed: 14, ipv6Share: 0 }).map((r, i) => ({
+    ...r, ts: T0 - 3 * 3600 + i, proto: 6, dport: 8080, class: 'scan', label: '', sensor: 's1', src: 0x0d000001, dst: (0xc6336400 + i) >>> 0,
+  }));
+}
+
 beforeAll(async () => {
   db = await freshDatabase('dashboards', { create: false });
   await migrate(db.store);
-  rows = [...background(), ...spike(), ...newPort()];
+  rows = [...background(), ...spike(), ...newPort(), ...scanEvent()];
   await insertRows(db.store, rows, 2000);
   await saveSensorDarknets(db.store, 's1', ['198.51.100.0/24']);
   await saveSensorDarknets(db.store, 's2', ['203.0.113.0/25']);
@@ -228,6 +235,9 @@ describe('known answers', () => {
     expect(num(tcp[0].share)).toBeCloseTo(num(tcp[0].packets) / tcpTotal, 6);
     const pie = r.get('Top 10 ports vs others')!.data[0];
     expect(num(pie.top_10_ports) + num(pie.other_ports)).toBe(counted.length);
+    // The seeded scan is the one scan event of the week (no background source reaches 100 addresses).
+    const day = new Date((T0 - 3 * 3600) * 1000).toISOString().slice(0, 10);
+    expect(r.get('Scan events per port and day')!.data.map((x) => [x.day, x.port_label, num(x.events), num(x.sources)])).toEqual([[day, '8080/TCP', 1, 1]]);
     const classes = r.get('Class mix')!.data[0];
     expect(num(classes.scan)).toBe(counted.filter((x) => x.class === 'scan').length);
     const bySensor = r.get('Packets per darknet IP by sensor')!.data;

@@ -258,7 +258,7 @@ describe('OpenAPI, docs and metrics', () => {
     const doc = (await a.inject({ url: '/openapi.json' })).json() as { openapi: string; paths: Record<string, { get: { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown> } }> };
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/v1/ports/top', '/api/v1/ports/{proto}/{port}/series', '/api/v1/sources/top', '/api/v1/sources/{ip}',
+      '/api/v1/dos', '/api/v1/ports/top', '/api/v1/ports/{proto}/{port}/series', '/api/v1/scans', '/api/v1/sources/top', '/api/v1/sources/{ip}',
       '/api/v1/summary', '/api/v1/trends', '/healthz/live', '/healthz/ready',
     ]);
     const top = doc.paths['/api/v1/ports/top'].get;

@@ -60,16 +60,18 @@ export function intOption(o: Record<string, unknown>, name: string, flag: string
   return parseIntegerOption(v, `--${flag}`, min, max, 'BAD_REQUEST');
 }
 
+/** --proto and --port, where `--port 23/tcp` also sets the protocol (unless --proto is given). */
+export function protoAndPort(o: Record<string, unknown>): { proto?: string; port?: string } {
+  const proto = typeof o.proto === 'string' ? o.proto : undefined;
+  const port = typeof o.port === 'string' ? o.port : undefined;
+  const spec = port !== undefined ? /^(\d{1,5})\/([A-Za-z0-9]+)$/.exec(port) : null;
+  return spec ? { port: spec[1], proto: proto ?? spec[2] } : { proto, port };
+}
+
 /** Commander's options → the range and filters of the query layer. */
 export function rangeQueryFromOptions(o: Record<string, unknown>, q: QueryContext): RangeQuery {
   const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  let proto = s('proto');
-  let port = s('port');
-  const spec = port !== undefined ? /^(\d{1,5})\/([A-Za-z0-9]+)$/.exec(port) : null;
-  if (spec) {
-    port = spec[1];
-    proto = proto ?? spec[2];
-  }
+  const { proto, port } = protoAndPort(o);
   return rangeQueryFrom({
     from: s('from'), to: s('to'), sensor: s('sensor'), proto, port, class: s('class'), tool: s('tool'),
     label: s('label'), excludeLabel: Array.isArray(o.excludeLabel) ? (o.excludeLabel as string[]) : undefined,

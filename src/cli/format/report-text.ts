@@ -4,6 +4,7 @@
  * shares, the top ports with their combined share, and the top countries.
  * Plain text for terminals, or Markdown.
  */
+import type { ScanEventCountsResult } from '../../query/scan-event-counts.js';
 import type { SummaryResult } from '../../query/summary.js';
 import type { Table } from '../../query/result-tables.js';
 import { fmtBytes } from './units.js';
@@ -125,4 +126,31 @@ export function summaryMarkdown(r: SummaryResult): string {
     renderMarkdown(countriesTable(r)),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function scanEventsTable(e: ScanEventCountsResult): Table {
+  return {
+    columns: [
+      { key: 'day', title: 'Day (UTC)', kind: 'text' }, { key: 'port', title: 'Port', kind: 'text' },
+      { key: 'events', title: 'Scan events', kind: 'count' }, { key: 'sources', title: 'Sources', kind: 'count' },
+    ],
+    rows: e.days.map((d) => [d.day, d.label, d.events, d.sources]),
+  };
+}
+
+function scanEventsTitle(e: ScanEventCountsResult, r: SummaryResult): string {
+  const left = Object.keys(r.filters).filter((k) => !(k in e.filters));
+  const note = left.length > 0 ? ` (filters ${left.join(', ')} not applied: events know sensor, proto, port and tool only)` : '';
+  return `Scan events per port and day: horizontal scans of >= ${e.params.minAddresses} darknet addresses, ${e.params.expirySec} s expiry${note}`;
+}
+
+/** The report page: the summary, then the scan events per port and day. */
+export function reportText(r: SummaryResult, e: ScanEventCountsResult): string {
+  const section = e.days.length > 0 ? renderText(scanEventsTable(e), '  ') : '  (no scan events)';
+  return `${summaryText(r)}\n${scanEventsTitle(e, r)}\n\n${section}\n`;
+}
+
+export function reportMarkdown(r: SummaryResult, e: ScanEventCountsResult): string {
+  const section = e.days.length > 0 ? renderMarkdown(scanEventsTable(e)) : '(no scan events)';
+  return `${summaryMarkdown(r)}\n## ${scanEventsTitle(e, r)}\n\n${section}\n`;
 }

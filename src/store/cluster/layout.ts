@@ -54,6 +54,10 @@ export const TABLE_LAYOUTS: Readonly<Record<string, TableLayout>> = Object.freez
   // sit on several shards; reads merge them like any rollup).
   total_1h: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
   total_1d: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  // Filled by its view from each shard's packets (all of a source on one shard)
+  // and by 0007's backfill, which reads packets through the Distributed table:
+  // the sharding key sends each source's rows back to the shard holding its packets.
+  activity_1m: { kind: 'sharded', shardingKey: 'intHash64(if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808)))' },
   schema_migrations: { kind: 'everywhere' },
   ingest_progress: { kind: 'everywhere' },
   sensors: { kind: 'everywhere' },
