@@ -5,7 +5,10 @@
  * with the view dropped, alternated round by round (A B A B ...). Build first
  * (`npm run build`): it runs bin/darkscope.js.
  *
- *   npx tsx bench/activity-cost.ts [--packets 1000000] [--rounds 3]
+ *   npx tsx bench/activity-cost.ts [--packets 1000000] [--rounds 3] [--engine embedded|server]
+ *
+ * `--engine server` measures a private ClickHouse server (Debian's 18.16 here)
+ * under bench/.data/clickhouse instead of the embedded engine.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +19,7 @@ import { sql, sqlIdent } from '../src/store/sql.js';
 import { writeSynthCapture } from '../src/synth/generator.js';
 import { median, serverEnv, storeOf, type Server } from './ingest-compare.js';
 import { runSampled } from './proc-sampler.js';
+import { startLocalServer } from '../tests/support/local-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = `${ROOT}bench/.data/`;
@@ -47,18 +51,33 @@ async function run(server: Server, file: string, packets: number, withView: bool
   }
 }
 
+async function embedded(): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const dir = `${DATA}engine`;
+  const e = await ensureEmbeddedEngine({ dir });
+  return {
+    server: {
+      name: 'embedded', label: `embedded ClickHouse ${e.state.version}`, url: e.url, username: e.username, password: e.password, tcpPort: null,
+      pids: [e.state.supervisorPid, e.state.enginePid].filter((p) => p > 0),
+    },
+    stop: async () => { await stopEmbeddedEngine(dir); },
+  };
+}
+
+async function privateServer(): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const s = await startLocalServer({ dataDir: `${DATA}clickhouse` });
+  return {
+    server: { name: 'server', label: `ClickHouse server (${s.binary})`, url: s.url, username: 'default', password: '', tcpPort: s.tcpPort, pids: [s.pid] },
+    stop: () => s.stop(),
+  };
+}
+
 async function main(): Promise<void> {
   const packets = arg('packets', 1_000_000);
   const rounds = arg('rounds', 3);
   mkdirSync(DATA, { recursive: true });
   const file = `${DATA}synth-${packets}.pcap`;
   if (!existsSync(file)) await writeSynthCapture(file, { packets, seed: 1, durationSec: Math.max(3600, Math.round(packets / 2000)) });
-  const dir = `${DATA}engine`;
-  const e = await ensureEmbeddedEngine({ dir });
-  const server: Server = {
-    name: 'embedded', label: `embedded ClickHouse ${e.state.version}`, url: e.url, username: e.username, password: e.password, tcpPort: null,
-    pids: [e.state.supervisorPid, e.state.enginePid].filter((p) => p > 0),
-  };
+  const { server, stop } = process.argv.includes('server') ? await privateServer() : await embedded();
   const figures = { with: [] as Figures[], without: [] as Figures[] };
   try {
     for (let i = 0; i < rounds; i++) {
@@ -69,7 +88,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await stopEmbeddedEngine(dir);
+    await stop();
   }
   const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
   const [w, wo] = [figures.with, figures.without].map((xs) => ({ pps: median(xs.map((x) => x.pps)), cpuSec: median(xs.map((x) => x.cpuSec)) }));
