@@ -8,6 +8,7 @@
  *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
  *   npm run bench -- --parts cluster --cluster-packets 1000000
  *   npm run bench -- --parts watch    ingest --watch: lag per rotated file, backlog packets/s, idle CPU/RSS
+ *   npm run bench -- --parts rollups  the server's time for raw alone, all views and each view; rollup rows and states per packet
  *
  * Both engines side by side in one run (`--engines embedded,server`, the
  * default): darkscope's embedded ClickHouse, started on a store under
@@ -31,6 +32,7 @@ import { measureQueries, type QueryFigures } from './query-latency.js';
 import { ensureTshark } from './tshark-ingest.js';
 import { runSampled } from './proc-sampler.js';
 import { measureWatch, type WatchFigures } from './watch-follow.js';
+import { measureRollupCost, type RollupCostFigures } from './rollup-cost.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = `${ROOT}bench/.data/`;
@@ -62,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const parts = new Set((get('parts') ?? 'parse,ingest,memory,query,watch,cluster').split(','));
+  const parts = new Set((get('parts') ?? 'parse,ingest,rollups,memory,query,watch,cluster').split(','));
   const rounds = Number(get('rounds') ?? (quick ? 1 : 3));
   const engines = (get('engines') ?? 'embedded,server').split(',');
   for (const e of engines) if (e !== 'embedded' && e !== 'server') throw new Error(`--engines: "${e}" is not embedded or server`);
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
     args: { ...args, parts: [...args.parts] },
   };
   const lines: string[] = [];
-  const file = args.parts.has('ingest') ? await capture(args.packets) : '';
+  const file = args.parts.has('ingest') || args.parts.has('rollups') ? await capture(args.packets) : '';
 
   if (args.parts.has('parse')) {
     const p: ParseFigures = await measureParse(await capture(args.midPackets), args.rounds);
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
 
   const running: Running[] = [];
   try {
-    if (args.parts.has('ingest') || args.parts.has('memory') || args.parts.has('query') || args.parts.has('watch')) {
+    if (['ingest', 'rollups', 'memory', 'query', 'watch'].some((p) => args.parts.has(p))) {
       for (const e of args.engines) running.push(e === 'embedded' ? await embedded() : await clickhouseServer());
     }
     const targets = running.map((r) => r.server);
@@ -195,6 +197,24 @@ async function main(): Promise<void> {
             `RSS ${fmt(x.peakRssMb)} / ${fmt(x.serverPeakRssMb)} MB${x.allStored ? '' : '  (not every packet stored)'}${ratio}`);
         }
       }
+    }
+    if (args.parts.has('rollups')) {
+      const figures: RollupCostFigures[] = [];
+      for (const t of targets) {
+        log(`rollups on ${t.label}: the server's INSERT ... SELECT of ${fmt(args.packets)} packets with no view, all views, each view`);
+        const r = await measureRollupCost(t, file, args.packets, { rounds: args.rounds, log });
+        figures.push(r);
+        const perPacket = (n: number) => fmt(n / r.packets, 2);
+        const rows = r.perView.reduce((a, v) => a + v.rows, 0);
+        const states = r.perView.reduce((a, v) => a + v.states, 0);
+        lines.push(`rollups on ${t.label} (the server copying ${fmt(r.packets)} stored packets, median of ${r.rounds}; rows right after the insert):`,
+          `  raw table alone ${fmt(r.rawOnlySec, 2)} s; with every view ${fmt(r.allViewsSec, 2)} s (${fmt(r.allViewsSec / r.rawOnlySec, 1)}x raw); ` +
+          `${perPacket(rows)} rollup rows and ${perPacket(states)} unique-count states per packet`);
+        for (const v of r.perView) {
+          lines.push(`    ${v.table.padEnd(12)} raw + this view ${fmt(v.sec, 2).padStart(6)} s (+${fmt(Math.max(0, v.sec - r.rawOnlySec), 2)} s)  ${perPacket(v.rows)} rows/packet  ${perPacket(v.states)} states/packet`);
+        }
+      }
+      results.rollups = figures;
     }
     if (args.parts.has('memory') && targets.length > 0) {
       const t = targets[0];
