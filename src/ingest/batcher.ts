@@ -37,11 +37,14 @@ export interface BatcherOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What the source yields: packets with their record offsets. */
+type Chunk = Array<StorablePacket & { recordOffset: number }>;
+
 const TIMEOUT = Symbol('timeout');
 const STOP = Symbol('stop');
 
 export async function* batchPackets(
-  source: AsyncIterable<Array<StorablePacket & { recordOffset: number }>>,
+  source: AsyncIterable<Chunk>,
   opts: BatcherOptions,
 ): AsyncGenerator<PendingBatch, void, undefined> {
   const now = opts.now ?? Date.now;
@@ -51,9 +54,9 @@ export async function* batchPackets(
   let openedAt = 0;
   let firstIndex = 0;
   let maxTsSec = 0;
-  let last: (StorablePacket & { recordOffset: number }) | null = null;
+  let last: Chunk[number] | null = null;
   const flush = (): PendingBatch => {
-    const l = last as StorablePacket & { recordOffset: number };
+    const l = last as Chunk[number];
     last = null;
     return { rows: builder.finish(), day, firstIndex, lastIndex: l.recordIndex, lastOffset: l.recordOffset, maxTsSec };
   };
@@ -66,12 +69,12 @@ export async function* batchPackets(
       if (signal.aborted) res(STOP);
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-  let pending: Promise<IteratorResult<Array<StorablePacket & { recordOffset: number }>>> | null = null;
+  let pending: Promise<IteratorResult<Chunk>> | null = null;
   try {
     for (;;) {
       if (signal?.aborted === true) break;
       pending ??= it.next();
-      const waits: Array<Promise<IteratorResult<Array<StorablePacket & { recordOffset: number }>> | typeof TIMEOUT | typeof STOP>> = [pending];
+      const waits: Array<Promise<IteratorResult<Chunk> | typeof TIMEOUT | typeof STOP>> = [pending];
       if (stopped !== null) waits.push(stopped);
       let timer: NodeJS.Timeout | undefined;
       if (opts.maxAgeMs !== null && last !== null) {

@@ -71,7 +71,7 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean; now?: (
   let current: InputStats | null = null;
   const finished = { records: 0, skipped: new Map<string, number>() };
   const exported = { records: 0, skipped: new Map<string, number>() };
-  const records = new Counter({
+  new Counter({
     name: 'darkscope_ingest_records_read_total', help: 'Capture records or summary lines read', registers: reg,
     collect() {
       const total = finished.records + (current?.records ?? 0);
@@ -79,7 +79,6 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean; now?: (
       exported.records = total;
     },
   });
-  void records;
   new Counter({
     name: 'darkscope_ingest_packets_skipped_total', help: 'Records that were not stored, by reason (truncated, unsupported link type, bad line, ...)', labelNames: ['reason'] as const, registers: reg,
     collect() {
@@ -99,7 +98,7 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean; now?: (
   };
 
   const observer: IngestObserver & WatchObserver = {
-    inputStart() { current = null; },
+    inputStart() { if (current !== null) finish(current); },
     reading(stats) { current = stats; },
     inputEnd(stats) { finish(stats); },
     batchStored(r: BatchReport) {

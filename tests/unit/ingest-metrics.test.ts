@@ -53,4 +53,18 @@ describe('ingest metrics', () => {
     // No series is labelled with a port or an address.
     expect(text).not.toMatch(/port=|src=|dst=/);
   });
+
+  it('keeps the counts of an input that ended without inputEnd (stopped or failed) when the next one starts', async () => {
+    const m = createIngestMetrics({ defaultMetrics: false });
+    const a = newInputStats('a.pcap', 'pcap', false);
+    a.records = 40;
+    m.observer.inputStart?.({ name: 'a.pcap', kind: 'file', size: 1 }, 0);
+    m.observer.reading?.(a);
+    expect(value(await m.registry.metrics(), 'darkscope_ingest_records_read_total')).toBe(40);
+    const b = newInputStats('b.pcap', 'pcap', false);
+    b.records = 5;
+    m.observer.inputStart?.({ name: 'b.pcap', kind: 'file', size: 1 }, 0);
+    m.observer.reading?.(b);
+    expect(value(await m.registry.metrics(), 'darkscope_ingest_records_read_total')).toBe(45);
+  });
 });

@@ -82,10 +82,9 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
   if (watch) await checkWatchArgs(inputs, cfg);
   const specs = watch ? [] : await expandInputs(inputs);
   const classifiers = await classifiersFromConfig(cfg.ingest);
-  const metrics = cfg.ingest.metrics === null ? null : createIngestMetrics();
-  const metricsServer: MetricsServer | null = metrics === null || cfg.ingest.metrics === null
-    ? null
-    : await startMetricsServer(metrics.registry, cfg.ingest.metrics.host, cfg.ingest.metrics.port);
+  const metricsAt = cfg.ingest.metrics;
+  const metrics = metricsAt === null ? null : createIngestMetrics();
+  const metricsServer: MetricsServer | null = metrics === null || metricsAt === null ? null : await startMetricsServer(metrics.registry, metricsAt.host, metricsAt.port);
   if (metricsServer !== null) ctx.stderr.write(`metrics on ${metricsServer.url}/metrics\n`);
   const stop = processStopSignal({ forceOnSecond: true });
   try {
@@ -101,7 +100,7 @@ export async function runIngest(ctx: CliContext, inputs: string[], o: Record<str
         format: o.format as InputFormat,
         signal: stop.signal,
       };
-      if (watch) return await runWatch(ctx, inputs[0], cfg, { ...deps, logger }, opts, stop, metrics?.observer);
+      if (watch) return await runWatch(ctx, inputs[0], cfg, deps, opts, stop, metrics?.observer);
       return await runOnce(ctx, specs, cfg, deps, opts, stop, metrics?.observer);
     } finally {
       await store.close();

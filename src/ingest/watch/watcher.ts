@@ -84,10 +84,9 @@ interface Tracked {
 
 /** Follows `opts.dir` until `opts.signal` is aborted. */
 export async function watchDirectory(deps: WatchDeps, opts: WatchOptions): Promise<WatchSummary> {
-  const now = Date.now;
   const obs = deps.watchObserver;
   const log = deps.logger.child({ watch: opts.dir });
-  const t0 = now();
+  const t0 = Date.now();
   const summary: WatchSummary = { ...emptySummary(0), filesDone: 0, filesFailed: 0 };
   const files = new Map<string, Tracked>();
   const wake = new Wake(opts.signal);
@@ -102,10 +101,10 @@ export async function watchDirectory(deps: WatchDeps, opts: WatchOptions): Promi
         const err = asFileError(e, opts.dir);
         log.warn({ code: err.code }, err.message);
         obs?.dirFailed?.(err);
-        await wake.sleepUntil(now() + opts.pollMs);
+        await wake.sleepUntil(Date.now() + opts.pollMs);
         continue;
       }
-      const t = now();
+      const t = Date.now();
       track(files, listing, t);
       const all = [...files.values()].map((f) => f.seen);
       let nextWake = t + opts.pollMs;
@@ -156,13 +155,13 @@ export async function watchDirectory(deps: WatchDeps, opts: WatchOptions): Promi
       } catch (e) {
         const err = asFileError(e, spec.name);
         if (isStoreFailure(err)) {
-          const pause = Math.min(STORE_PAUSE_MAX_MS, backoffDelay(storeFailures++, { baseDelayMs: 1_000, maxDelayMs: STORE_PAUSE_MAX_MS, giveUpAfterMs: Infinity }));
+          const pause = backoffDelay(storeFailures++, { baseDelayMs: 1_000, maxDelayMs: STORE_PAUSE_MAX_MS, giveUpAfterMs: Infinity });
           log.warn({ code: err.code, pauseMs: pause }, `${err.message}; trying ${spec.name} again in ${Math.round(pause / 1000)} s (its progress is saved)`);
           obs?.storeFailed?.(spec.name, err, pause);
-          await wake.sleepUntil(now() + pause, false);
+          await wake.sleepUntil(Date.now() + pause, false);
           continue;
         }
-        const retryAtMs = err.code === 'DARKSCOPE_E_INPUT_UNREADABLE' ? now() + FILE_RETRY_MS : Number.POSITIVE_INFINITY;
+        const retryAtMs = err.code === 'DARKSCOPE_E_INPUT_UNREADABLE' ? Date.now() + FILE_RETRY_MS : Number.POSITIVE_INFINITY;
         f.failed = { size: f.seen.size, mtimeMs: f.seen.mtimeMs, retryAtMs };
         summary.filesFailed++;
         log.error({ code: err.code, file: spec.name }, `${err.message}; the watcher goes on and tries this file again when it changes`);
@@ -173,7 +172,7 @@ export async function watchDirectory(deps: WatchDeps, opts: WatchOptions): Promi
     notifier?.close();
     wake.dispose();
   }
-  summary.elapsedMs = now() - t0;
+  summary.elapsedMs = Date.now() - t0;
   return summary;
 }
 
