@@ -1,32 +1,125 @@
--- Materialized views from packets into each rollup table. The SELECT bodies
--- are NOT written here: each {rollup_select:...} placeholder is expanded by the
--- migration runner from src/store/rollups.ts, the same builder
--- rollups-rebuild.ts uses, so a view and its rebuild cannot differ.
--- The checksum in schema_migrations covers the expanded text, so changing the
--- builder makes `migrate` (and rebuild) refuse on databases that already have
--- this migration. To change a view: first freeze this file by replacing each
--- placeholder with the SELECT it expands to today (the output of
--- `migrate --dry-run` for a new database, with that database's name written
--- back as {db}); then add a new migration that drops and recreates the views
--- with the placeholders; then rebuild the rollups.
+-- Materialized views from packets into each rollup table (the first design;
+-- migration 0008 drops most of them). Frozen: the SELECT bodies are the text
+-- that src/store/rollups.ts produced when this migration was written, so the
+-- checksum recorded by databases that applied it still matches. Never edit a
+-- frozen migration; change the rollups with a new one.
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.port_1m_mv TO {db}.port_1m AS
-{rollup_select:port_1m};
+SELECT
+    toStartOfMinute(ts) AS t,
+    sensor,
+    proto,
+    dport,
+    class,
+    tool,
+    label,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    uniqCombinedState(17)(src_key) AS sources,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor, proto, dport, class, tool, label;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.port_1h_mv TO {db}.port_1h AS
-{rollup_select:port_1h};
+SELECT
+    toStartOfHour(ts) AS t,
+    sensor,
+    proto,
+    dport,
+    class,
+    tool,
+    label,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    uniqCombinedState(17)(src_key) AS sources,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor, proto, dport, class, tool, label;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.port_1d_mv TO {db}.port_1d AS
-{rollup_select:port_1d};
+SELECT
+    toStartOfDay(ts) AS t,
+    sensor,
+    proto,
+    dport,
+    class,
+    tool,
+    label,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    uniqCombinedState(17)(src_key) AS sources,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor, proto, dport, class, tool, label;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.source_1h_mv TO {db}.source_1h AS
-{rollup_select:source_1h};
+SELECT
+    toStartOfHour(ts) AS t,
+    sensor,
+    ip_version,
+    src,
+    src6,
+    proto,
+    dport,
+    class,
+    tool,
+    label,
+    country,
+    asn,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    minState(ts) AS first_seen,
+    maxState(ts) AS last_seen,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor, ip_version, src, src6, proto, dport, class, tool, label, country, asn;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.source_1d_mv TO {db}.source_1d AS
-{rollup_select:source_1d};
+SELECT
+    toStartOfDay(ts) AS t,
+    sensor,
+    ip_version,
+    src,
+    src6,
+    proto,
+    dport,
+    class,
+    tool,
+    label,
+    country,
+    asn,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    minState(ts) AS first_seen,
+    maxState(ts) AS last_seen,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor, ip_version, src, src6, proto, dport, class, tool, label, country, asn;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.geo_1h_mv TO {db}.geo_1h AS
-{rollup_select:geo_1h};
+SELECT
+    toStartOfHour(ts) AS t,
+    sensor,
+    country,
+    asn,
+    proto,
+    class,
+    label,
+    count() AS packets,
+    uniqCombinedState(17)(src_key) AS sources
+FROM {db}.`packets`
+GROUP BY t, sensor, country, asn, proto, class, label;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.geo_1d_mv TO {db}.geo_1d AS
-{rollup_select:geo_1d};
+SELECT
+    toStartOfDay(ts) AS t,
+    sensor,
+    country,
+    asn,
+    proto,
+    class,
+    label,
+    count() AS packets,
+    uniqCombinedState(17)(src_key) AS sources
+FROM {db}.`packets`
+GROUP BY t, sensor, country, asn, proto, class, label;

@@ -51,7 +51,23 @@ WHERE (SELECT count() FROM {db}.total_1d) = 0
 GROUP BY sensor, t;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.total_1h_mv TO {db}.total_1h AS
-{rollup_select:total_1h};
+SELECT
+    toStartOfHour(ts) AS t,
+    sensor,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    uniqCombinedState(17)(src_key) AS sources,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.total_1d_mv TO {db}.total_1d AS
-{rollup_select:total_1d};
+SELECT
+    toStartOfDay(ts) AS t,
+    sensor,
+    count() AS packets,
+    sum(toUInt64(ip_len)) AS bytes,
+    uniqCombinedState(17)(src_key) AS sources,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+GROUP BY t, sensor;

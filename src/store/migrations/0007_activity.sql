@@ -35,8 +35,46 @@ ORDER BY (sensor, class, t, ip_version, src, src6, proto, port, tool, label, cou
 -- only while the table is empty, so a rerun after a failure never doubles a
 -- row. Like 0006, migrate while no ingest runs (or rebuild afterwards).
 INSERT INTO {db}.activity_1m (t, sensor, class, ip_version, src, src6, proto, port, tool, label, country, asn, packets, first_seen, last_seen, destinations)
-SELECT * FROM ({rollup_select:activity_1m})
+SELECT * FROM (SELECT
+    toStartOfMinute(ts) AS t,
+    sensor,
+    class,
+    ip_version,
+    src,
+    src6,
+    proto,
+    if(class = 'backscatter', sport, dport) AS port,
+    tool,
+    label,
+    country,
+    asn,
+    count() AS packets,
+    minState(ts) AS first_seen,
+    maxState(ts) AS last_seen,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+WHERE class IN ('scan', 'backscatter')
+GROUP BY t, sensor, class, ip_version, src, src6, proto, port, tool, label, country, asn)
 WHERE (SELECT count() FROM {db}.activity_1m) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.activity_1m_mv TO {db}.activity_1m AS
-{rollup_select:activity_1m};
+SELECT
+    toStartOfMinute(ts) AS t,
+    sensor,
+    class,
+    ip_version,
+    src,
+    src6,
+    proto,
+    if(class = 'backscatter', sport, dport) AS port,
+    tool,
+    label,
+    country,
+    asn,
+    count() AS packets,
+    minState(ts) AS first_seen,
+    maxState(ts) AS last_seen,
+    uniqCombinedState(17)(dst_key) AS destinations
+FROM {db}.`packets`
+WHERE class IN ('scan', 'backscatter')
+GROUP BY t, sensor, class, ip_version, src, src6, proto, port, tool, label, country, asn;
