@@ -1,5 +1,5 @@
 /**
- * Events from the minute activity rollup (`activity_1m`, migration 0007):
+ * Events from the minute activity rollup (`activity_1m`, computed from raw packets on read; src/store/rollups.ts):
  * the shared assembly behind scan events (scan-events.ts) and DoS attacks
  * (dos-attacks.ts), and the arithmetic both report.
  *
@@ -25,7 +25,7 @@
  * whole unless it lasts longer than that.
  */
 import { DarkscopeError } from '../errors.js';
-import { uniqMergeSql } from '../store/rollups.js';
+import { ACTIVITY_ROLLUP, rollupSelect, uniqMergeSql } from '../store/rollups.js';
 import { col } from '../store/row-decoders.js';
 import { sql, sqlDateTime, sqlJoin, sqlString, sqlUInt, unsafeRawSql, type SqlFragment } from '../store/sql.js';
 import { countArray } from './decoders.js';
@@ -93,6 +93,14 @@ export function activityEventsSql(db: Tables, e: EventSelect): SqlFragment {
   const gap = sqlUInt(checkGap('gap', e.gapSec), 32);
   const windowFrom = Math.max(0, e.range.from - EVENT_CONTEXT_SEC);
   const windowTo = Math.min(0xffffffff, e.range.to + EVENT_CONTEXT_SEC);
+  // activity_1m is computed from the raw packets of the window's whole minutes (src/store/rollups.ts, VIRTUAL_ROLLUPS);
+  // the conditions on raw columns are applied to the packets first.
+  const window = { from: windowFrom - (windowFrom % 60), to: Math.min(0xffffffff, Math.ceil(windowTo / 60) * 60) };
+  const pushed = [
+    sql`class = ${sqlString(e.class)}`,
+    ...(e.sensor === undefined ? [] : [sql`sensor = ${sqlString(e.sensor)}`]),
+    ...(e.proto === undefined ? [] : [sql`proto = ${sqlUInt(e.proto, 8)}`]),
+  ];
   const where = [
     sql`class = ${sqlString(e.class)}`,
     sql`t >= ${sqlDateTime(windowFrom - (windowFrom % 60))}`,
@@ -132,7 +140,7 @@ FROM
       uniqCombinedMergeState(17)(destinations) AS d, groupUniqArray(port) AS pl,
       sumIf(packets, tool = 'zmap') AS zm, sumIf(packets, tool = 'masscan') AS ms, sumIf(packets, tool = 'mirai') AS mi,
       any(label) AS lb, any(country) AS cc, any(asn) AS ax
-    FROM ${db.table('activity_1m')}
+    FROM (${rollupSelect(ACTIVITY_ROLLUP, db.table('packets'), window, pushed)})
     WHERE ${sqlJoin(where, unsafeRawSql(' AND '))}
     GROUP BY ${key}, t
   )

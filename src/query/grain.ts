@@ -1,9 +1,11 @@
 /**
  * Which rollup grain answers a time range.
  *
- *   minute  span ≤ 6 hours AND the whole range lies inside minute-rollup
- *           retention (DARKSCOPE_RETENTION_MINUTE_DAYS, default 14 days)
- *   hour    span ≤ 60 days (hour rollups are never dropped)
+ *   minute  span ≤ 6 hours AND the whole range lies inside raw-packet
+ *           retention (DARKSCOPE_RETENTION_RAW_DAYS, default 30 days): minute
+ *           rows are computed from raw packets
+ *   hour    span ≤ 60 days (hour rollups are never dropped), AND, for a family
+ *           whose hour rows are computed from raw (sources), inside raw retention
  *   day     anything longer
  *
  * A query reads whole buckets, so the range is widened to the grain's
@@ -25,26 +27,27 @@ export const HOUR_GRAIN_MAX_SPAN_SEC = 60 * 86_400;
 const DAY = 86_400;
 
 /**
- * First instant whose minute rollups are still kept: retention drops whole
- * UTC days before (today − minuteDays), see src/store/retention.ts.
+ * First instant whose raw packets are still kept: retention drops whole UTC
+ * days before (today − rawDays), see src/store/retention.ts.
  */
-export function minuteRetainedFrom(now: number, minuteDays: number): number {
-  return Math.floor(now / DAY) * DAY - minuteDays * DAY;
+export function rawRetainedFrom(now: number, rawDays: number): number {
+  return Math.floor(now / DAY) * DAY - rawDays * DAY;
 }
 
 export interface GrainOptions {
   /** The finest grain the query's tables have. */
   readonly finest: Grain;
-  /** Days of minute rollups kept (config retention.minuteDays). */
-  readonly minuteDays: number;
+  /** Grains of the family computed from raw packets (see rawGrains in rollup-families.ts). */
+  readonly fromRaw: readonly Grain[];
+  /** Days of raw packets kept (config retention.rawDays). */
+  readonly rawDays: number;
 }
 
 export function chooseGrain(range: TimeRange, now: number, opts: GrainOptions): Grain {
   const span = range.to - range.from;
-  if (opts.finest === 'minute' && span <= MINUTE_GRAIN_MAX_SPAN_SEC && floorTo(range.from, 60) >= minuteRetainedFrom(now, opts.minuteDays)) {
-    return 'minute';
-  }
-  if (opts.finest !== 'day' && span <= HOUR_GRAIN_MAX_SPAN_SEC) return 'hour';
+  const kept = (g: Grain) => !opts.fromRaw.includes(g) || floorTo(range.from, GRAIN_SECONDS[g]) >= rawRetainedFrom(now, opts.rawDays);
+  if (opts.finest === 'minute' && span <= MINUTE_GRAIN_MAX_SPAN_SEC && kept('minute')) return 'minute';
+  if (opts.finest !== 'day' && span <= HOUR_GRAIN_MAX_SPAN_SEC && kept('hour')) return 'hour';
   return 'day';
 }
 

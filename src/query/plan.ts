@@ -5,7 +5,7 @@
  */
 import { parseFilters, type FilterInput, type QueryFilters } from './filters.js';
 import { alignRange, chooseGrain, GRAIN_SECONDS, type Grain } from './grain.js';
-import { familyFor, finestGrain, type Family } from './rollup-families.js';
+import { familyFor, finestGrain, rawGrains, type Family } from './rollup-families.js';
 import type { QueryContext } from './runner.js';
 import { resolveRange, type RangeInput, type TimeRange } from './time-range.js';
 
@@ -34,9 +34,9 @@ export function coarser(a: Grain, b: Grain): Grain {
  * Plans a query over `families` (in order of preference). `finest` can force
  * a coarser floor, e.g. when a second family (geo, source) is read alongside.
  */
-export function planQuery(q: RangeQuery, now: number, minuteDays: number, families: readonly Family[], finest: Grain = 'minute'): Plan {
+export function planQuery(q: RangeQuery, now: number, rawDays: number, families: readonly Family[], finest: Grain = 'minute'): Plan {
   const family = familyFor(q.filters, families);
-  const grain = chooseGrain(q.range, now, { finest: coarser(finestGrain(family), finest), minuteDays });
+  const grain = chooseGrain(q.range, now, { finest: coarser(finestGrain(family), finest), fromRaw: rawGrains(family), rawDays });
   return { family, grain, range: alignRange(q.range, GRAIN_SECONDS[grain]) };
 }
 

@@ -18,11 +18,11 @@ import { col } from '../store/row-decoders.js';
 import { sql, sqlUInt, type SqlFragment } from '../store/sql.js';
 import { filtersJson, type QueryFilters } from './filters.js';
 import { gapFill } from './gap-fill.js';
-import { alignRange, HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC, minuteRetainedFrom, type Grain } from './grain.js';
+import { alignRange, HOUR_GRAIN_MAX_SPAN_SEC, MINUTE_GRAIN_MAX_SPAN_SEC, rawRetainedFrom, type Grain } from './grain.js';
 import type { RangeQuery, Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
-import { familyFor, rowsSql, sourcesSql, tableSql, whereSql, type Family } from './rollup-families.js';
+import { familyFor, fromSql, rowsSql, sourcesSql, whereSql, type Family } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
 
 export type Interval = '1m' | '5m' | '1h' | '1d';
@@ -49,9 +49,9 @@ export interface SeriesPlan {
   readonly range: TimeRange;
 }
 
-export function chooseInterval(range: TimeRange, now: number, minuteDays: number, family: Family): Interval {
+export function chooseInterval(range: TimeRange, now: number, rawDays: number, family: Family): Interval {
   const span = range.to - range.from;
-  const retained = range.from >= minuteRetainedFrom(now, minuteDays);
+  const retained = range.from >= rawRetainedFrom(now, rawDays);
   if (family === 'port' && retained && span <= MINUTE_GRAIN_MAX_SPAN_SEC) return '1m';
   if (family === 'port' && retained && span <= FIVE_MINUTE_MAX_SPAN_SEC) return '5m';
   return span <= HOUR_GRAIN_MAX_SPAN_SEC ? '1h' : '1d';
@@ -61,18 +61,18 @@ function seriesFilters(input: PortSeriesInput): QueryFilters {
   return { ...input.filters, proto: input.proto, port: input.port };
 }
 
-export function planPortSeries(input: PortSeriesInput, now: number, minuteDays: number): SeriesPlan {
+export function planPortSeries(input: PortSeriesInput, now: number, rawDays: number): SeriesPlan {
   const family = familyFor(seriesFilters(input), ['port', 'source']);
-  const interval = input.interval === undefined || input.interval === 'auto' ? chooseInterval(input.range, now, minuteDays, family) : input.interval;
+  const interval = input.interval === undefined || input.interval === 'auto' ? chooseInterval(input.range, now, rawDays, family) : input.interval;
   const grain = INTERVAL_GRAIN[interval];
   const step = INTERVAL_SECONDS[interval];
   const range = alignRange(input.range, step);
   if (grain === 'minute' && family !== 'port') {
     throw new DarkscopeError('BAD_REQUEST', `interval ${interval} cannot be combined with a country or ASN filter (those are kept per hour): use 1h or 1d`);
   }
-  if (grain === 'minute' && range.from < minuteRetainedFrom(now, minuteDays)) {
+  if (grain === 'minute' && range.from < rawRetainedFrom(now, rawDays)) {
     throw new DarkscopeError('RANGE_NOT_RETAINED',
-      `interval ${interval} needs minute rollups, which are kept for ${minuteDays} days (from ${iso(minuteRetainedFrom(now, minuteDays))}); the range starts ${iso(range.from)}`);
+      `interval ${interval} needs minute buckets, computed from raw packets, which are kept for ${rawDays} days (from ${iso(rawRetainedFrom(now, rawDays))}); the range starts ${iso(range.from)}`);
   }
   const points = (range.to - range.from) / step;
   if (points > MAX_SERIES_POINTS) {
@@ -82,9 +82,10 @@ export function planPortSeries(input: PortSeriesInput, now: number, minuteDays: 
 }
 
 export function portSeriesSql(db: Tables, plan: SeriesPlan, input: PortSeriesInput): { buckets: SqlFragment; total: SqlFragment } {
-  const from = tableSql(db, plan.family, plan.grain);
+  // Only t, packets and the sources measure besides the filters' columns: day buckets of the port family read port_total_1d.
+  const from = fromSql(db, plan.family, plan.grain, plan.range, seriesFilters(input), []);
   const where = whereSql(plan.range, seriesFilters(input));
-  const rows = rowsSql(db, plan.family, plan.grain, plan.range, seriesFilters(input));
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, seriesFilters(input), [], []);
   const bucket = plan.interval === '5m' ? sql`toStartOfFiveMinute(t)` : sql`t`;
   return {
     // The bucket alias must not be `t`: ClickHouse would substitute it into the WHERE on t.
@@ -103,7 +104,7 @@ ${rows.where()}`,
 /** How many ports had more packets than `packets` over the plan's range (same filters, any port). */
 export function portsAboveSql(db: Tables, plan: SeriesPlan, input: PortSeriesInput, packets: number): SqlFragment {
   const { proto: _p, port: _d, ...others } = input.filters;
-  const rows = rowsSql(db, plan.family, plan.grain, plan.range, others);
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, others, [], ['proto', 'dport']);
   return sql`SELECT count() AS above
 FROM (
   SELECT proto, dport, sum(packets) AS p
@@ -137,7 +138,7 @@ export interface PortSeriesResult extends PortDescription {
 const count = col.uint64AsNumber;
 
 export async function portSeries(ctx: QueryContext, input: PortSeriesInput): Promise<PortSeriesResult> {
-  const plan = planPortSeries(input, ctx.now(), ctx.minuteDays);
+  const plan = planPortSeries(input, ctx.now(), ctx.rawDays);
   const q = portSeriesSql(ctx.store, plan, input);
   const [rows, totals] = await Promise.all([
     runQuery(ctx, 'port_series.buckets', q.buckets, { bucket: col.number, packets: count, sources: count }),

@@ -2,10 +2,19 @@
  * Which rollup family a query reads, and how each family's measures are
  * written in SQL.
  *
- *   port    port_1m / port_1h / port_1d    sensor proto dport class tool label
- *   source  source_1h / source_1d          ... the port dimensions + country asn (and the source address)
- *   geo     geo_1h / geo_1d                sensor country asn proto class label
- *   total   total_1h / total_1d            sensor (headline totals, nothing else)
+ *   port    port_1m* / port_1h / port_total_1d   sensor proto dport class tool label
+ *   source  source_1h* / source_total_1d         ... the port dimensions + country asn (and the source address)
+ *   geo     country_1h / country_1d              sensor country proto class label
+ *   mix     mix_1h / mix_1d                      sensor proto class tool label (packets and bytes only)
+ *   total   total_1h / total_1d                  sensor (headline totals, nothing else)
+ *
+ * (*) computed from raw packets by the query (src/store/rollups.ts,
+ * VIRTUAL_ROLLUPS), so available only while raw packets are kept. The day
+ * tables keep fewer dimensions than their family: port_total_1d has the port
+ * only, source_total_1d no port, country_1d the country only. A query names
+ * the columns it reads (`columns`); a day table missing one of them, or one
+ * of the filters, is read from the family's next finer grain instead,
+ * re-aggregated to days, so the answer is the same (see fromSql).
  *
  * A query names the families it can use in order of preference (cheapest
  * first); the first one that has a column for every active filter wins. E.g.
@@ -19,27 +28,46 @@
  */
 import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from '../store/client.js';
-import { UNIQ_PRECISION, uniqMergeSql, type RollupTable } from '../store/rollups.js';
+import { regroupSelect, rollupDef, rollupSelect, UNIQ_PRECISION, uniqMergeSql, type RollupDef, type RollupTable, type VirtualRollup } from '../store/rollups.js';
 import { sql, sqlDateTime, sqlJoin, unsafeRawSql, type SqlFragment } from '../store/sql.js';
 import { activeFilters, filterColumn, filterConditions, type FilterName, type QueryFilters } from './filters.js';
 import type { Grain } from './grain.js';
 import type { TimeRange } from './time-range.js';
 
-export type Family = 'port' | 'source' | 'geo' | 'total';
+export type Family = 'port' | 'source' | 'geo' | 'total' | 'mix';
 
-const COLUMNS: Readonly<Record<Family, ReadonlySet<string>>> = {
-  port: new Set(['sensor', 'proto', 'dport', 'class', 'tool', 'label']),
-  source: new Set(['sensor', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn']),
-  geo: new Set(['sensor', 'proto', 'class', 'label', 'country', 'asn']),
-  total: new Set(['sensor']),
-};
-
-const TABLES: Readonly<Record<Family, Partial<Record<Grain, RollupTable>>>> = {
-  port: { minute: 'port_1m', hour: 'port_1h', day: 'port_1d' },
-  source: { hour: 'source_1h', day: 'source_1d' },
-  geo: { hour: 'geo_1h', day: 'geo_1d' },
+const TABLES: Readonly<Record<Family, Partial<Record<Grain, RollupTable | VirtualRollup>>>> = {
+  port: { minute: 'port_1m', hour: 'port_1h', day: 'port_total_1d' },
+  source: { hour: 'source_1h', day: 'source_total_1d' },
+  geo: { hour: 'country_1h', day: 'country_1d' },
   total: { hour: 'total_1h', day: 'total_1d' },
+  mix: { hour: 'mix_1h', day: 'mix_1d' },
 };
+
+const GRAINS: readonly Grain[] = ['minute', 'hour', 'day'];
+
+function defAt(family: Family, grain: Grain): RollupDef | undefined {
+  const table = TABLES[family][grain];
+  return table === undefined ? undefined : rollupDef(table);
+}
+
+function finestDef(family: Family): RollupDef {
+  for (const g of GRAINS) {
+    const d = defAt(family, g);
+    if (d !== undefined) return d;
+  }
+  throw new DarkscopeError('INTERNAL', `the ${family} family has no rollup`);
+}
+
+/** The columns a family can filter and group by: its finest rollup's dimensions. */
+const COLUMNS = Object.fromEntries(
+  (Object.keys(TABLES) as Family[]).map((f) => [f, new Set(finestDef(f).dimensions)]),
+) as unknown as Readonly<Record<Family, ReadonlySet<string>>>;
+
+/** Grains of a family that are computed from raw packets (available only while raw is kept). */
+export function rawGrains(family: Family): Grain[] {
+  return GRAINS.filter((g) => defAt(family, g)?.stored === false);
+}
 
 export function canApply(family: Family, f: QueryFilters): boolean {
   return activeFilters(f).every((name: FilterName) => COLUMNS[family].has(filterColumn(name)));
@@ -59,7 +87,8 @@ export function finestGrain(family: Family): Grain {
   return TABLES[family].minute !== undefined ? 'minute' : 'hour';
 }
 
-export function rollupTable(family: Family, grain: Grain): RollupTable {
+/** The rollup (stored or virtual) of a family at a grain. */
+export function rollupTable(family: Family, grain: Grain): RollupTable | VirtualRollup {
   const t = TABLES[family][grain];
   if (t === undefined) throw new DarkscopeError('INTERNAL', `no ${grain} rollup for the ${family} family`);
   return t;
@@ -68,8 +97,44 @@ export function rollupTable(family: Family, grain: Grain): RollupTable {
 /** What a pure SQL builder needs from the store: qualified table names. */
 export type Tables = Pick<StoreClient, 'table'>;
 
-export function tableSql(db: Tables, family: Family, grain: Grain): SqlFragment {
-  return db.table(rollupTable(family, grain));
+/** The dimension columns a query reads: every filter's column and `columns` (all of the family's when not given). */
+function neededColumns(family: Family, f: QueryFilters, columns: readonly string[] | undefined): string[] {
+  // A source row's address is what sourcesSql() counts: always read with the row.
+  const address = family === 'source' ? SOURCE_KEY_COLUMNS : [];
+  return [...new Set([...activeFilters(f).map((n) => filterColumn(n)), ...address, ...(columns ?? [...COLUMNS[family]])])];
+}
+
+/** The columns of a source row's address (SOURCE_KEY_SQL). */
+const SOURCE_KEY_COLUMNS: readonly string[] = ['ip_version', 'src', 'src6'];
+
+function hasColumns(def: RollupDef, needed: readonly string[]): boolean {
+  return needed.every((c) => def.dimensions.includes(c));
+}
+
+/**
+ * What to read for `family` at `grain` over `range` (aligned to the grain):
+ *   - a stored rollup that has every column needed: its table;
+ *   - a stored rollup missing a column: the next finer grain's rows
+ *     re-aggregated into this grain (regroupSelect), e.g. port_1h by day for
+ *     a class filter over a year;
+ *   - a virtual rollup: its SELECT over the raw packets of the range, with
+ *     the filters and `extra` applied to the packets first (so `extra` may
+ *     only name columns that raw packets have under the same name).
+ * Each gives the rows the family's finest rollup would hold at this grain,
+ * with at least the needed columns, so a query's SQL over them is the same.
+ */
+export function fromSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, columns?: readonly string[], extra: readonly SqlFragment[] = []): SqlFragment {
+  const def = defAt(family, grain);
+  if (def === undefined) throw new DarkscopeError('INTERNAL', `no ${grain} rollup for the ${family} family`);
+  if (!def.stored) return sql`(${rollupSelect(def, db.table('packets'), range, [...filterConditions(f), ...extra])})`;
+  const needed = neededColumns(family, f, columns);
+  if (hasColumns(def, needed)) return db.table(def.table);
+  const finer = GRAINS.slice(0, GRAINS.indexOf(grain)).reverse().find((g) => defAt(family, g) !== undefined);
+  const finerDef = finer === undefined ? undefined : defAt(family, finer);
+  if (finer === undefined || finerDef === undefined || !hasColumns(finerDef, needed)) {
+    throw new DarkscopeError('INTERNAL', `the ${family} family has no rollup with the columns ${needed.join(', ')}`);
+  }
+  return sql`(${regroupSelect(finerDef, fromSql(db, family, finer, range, f, columns, extra), def.bucket, range, [...filterConditions(f), ...extra])})`;
 }
 
 /** `WHERE t >= from AND t < to AND <filters>` for a rollup table. */
@@ -107,16 +172,18 @@ export interface Tile {
 /**
  * How an hour-grain range is read: its whole UTC days from the day table and
  * the hours before the first and after the last whole day from the hour
- * table. Hour and day rollups hold the same packets (both are filled from
+ * table (when the day table has every column `needed`; else all from the
+ * hour table). Hour and day rollups hold the same packets (both are filled from
  * every insert, rebuilt and retained together), so the answer is the hour
  * grain's, from a twenty-fourth of the rows for every whole day. Any other
  * grain, a family without day rollups, or a range without a whole day is one
  * tile.
  */
-export function tilesFor(family: Family, grain: Grain, range: TimeRange): Tile[] {
+export function tilesFor(family: Family, grain: Grain, range: TimeRange, needed: readonly string[] = [...COLUMNS[family]]): Tile[] {
   const firstDay = Math.ceil(range.from / DAY) * DAY;
   const lastDay = Math.floor(range.to / DAY) * DAY;
-  if (grain !== 'hour' || TABLES[family].day === undefined || lastDay <= firstDay) return [{ grain, range }];
+  const day = defAt(family, 'day');
+  if (grain !== 'hour' || day === undefined || !hasColumns(day, needed) || lastDay <= firstDay) return [{ grain, range }];
   const tiles: Tile[] = [];
   if (range.from < firstDay) tiles.push({ grain: 'hour', range: { from: range.from, to: firstDay } });
   tiles.push({ grain: 'day', range: { from: firstDay, to: lastDay } });
@@ -139,22 +206,20 @@ export interface RowsSql {
  * the day table and the hour table, each with its own WHERE. Conditions given
  * to `where()` apply to the rows after the union.
  */
-export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, extra: readonly SqlFragment[] = []): RowsSql {
-  const tiles = tilesFor(family, grain, range);
+export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, extra: readonly SqlFragment[] = [], columns?: readonly string[]): RowsSql {
+  const tiles = tilesFor(family, grain, range, neededColumns(family, f, columns));
   const filters = [...filterConditions(f), ...extra];
+  const tileFrom = (t: Tile) => fromSql(db, family, t.grain, t.range, f, columns, extra);
   if (tiles.length === 1) {
-    return { from: tableSql(db, family, grain), where: (outer = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]) };
+    return { from: tileFrom(tiles[0] as Tile), where: (outer = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]) };
   }
-  const hours = tiles.filter((t) => t.grain === 'hour').map((t) => sqlJoin(rangeConditions(t.range), unsafeRawSql(' AND ')));
-  const day = tiles.find((t) => t.grain === 'day');
-  if (day === undefined) throw new DarkscopeError('INTERNAL', 'a tiled range has a day tile');
-  const hourRange = hours.length === 1 ? hours[0] as SqlFragment : sql`(${sqlJoin(hours.map((h) => sql`(${h})`), unsafeRawSql(' OR '))})`;
+  // Tables of one family differ in their dimensions: each tile lists the same columns, in the same order.
+  const needed = neededColumns(family, f, columns);
+  const list = sqlJoin(['t', ...needed, ...finestDef(family).measures.map((m) => m.name)].map((c) => unsafeRawSql(c)));
+  const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t)}
+  ${conditionsSql([...rangeConditions(t.range), ...filters])}`);
   const from = sql`(
-  SELECT * FROM ${tableSql(db, family, 'day')}
-  ${conditionsSql([...rangeConditions(day.range), ...filters])}
-  UNION ALL
-  SELECT * FROM ${tableSql(db, family, 'hour')}
-  ${conditionsSql([hourRange, ...filters])}
+  ${sqlJoin(selects, unsafeRawSql('\n  UNION ALL\n  '))}
 )`;
   return { from, where: (outer = []) => conditionsSql(outer) };
 }

@@ -36,9 +36,7 @@ export type QueryObserver = (event: QueryEvent) => void;
 export interface QueryContext {
   readonly store: StoreClient;
   readonly limits: QueryLimits;
-  /** Days of minute rollups kept (grain selection). */
-  readonly minuteDays: number;
-  /** Days of raw packets kept (drill-downs that read raw). */
+  /** Days of raw packets kept: the grains computed from raw (minute; per source, hour) and drill-downs. */
   readonly rawDays: number;
   /** Current time, epoch seconds. */
   readonly now: () => number;
@@ -57,7 +55,6 @@ export function queryContext(cfg: Readonly<Config>, store: StoreClient, extra: {
     cache: cfg.query.cacheSec > 0 ? new ResultCache({ ttlMs: cfg.query.cacheSec * 1000, maxEntries: RESULT_CACHE_ENTRIES }) : undefined,
     store,
     limits: cfg.query,
-    minuteDays: cfg.retention.minuteDays,
     rawDays: cfg.retention.rawDays,
     now: extra.now ?? (() => Math.floor(Date.now() / 1000)),
     maxRangeSec: extra.maxRangeSec,

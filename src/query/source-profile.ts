@@ -20,9 +20,9 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { addressText, parseSourceAddress, sourceCondition, type SourceAddress } from './source-address.js';
-import { tableSql, whereSql } from './rollup-families.js';
+import { fromSql, rowsSql, whereSql } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
-import { SOURCE_MEASURE_COLUMNS, SOURCE_MEASURES, sourceMeasures, type SourceMeasures } from './top-sources.js';
+import { SOURCE_MEASURE_COLUMNS, SOURCE_MEASURE_DIMENSIONS, SOURCE_MEASURES, sourceMeasures, type SourceMeasures } from './top-sources.js';
 
 export const DEFAULT_PROFILE_PORTS = 100;
 /** Longest stretch of raw packets read for fingerprints. */
@@ -48,9 +48,9 @@ export interface ProfilePlan extends Plan {
   readonly raw: TimeRange | null;
 }
 
-export function planSourceProfile(input: SourceProfileInput, now: number, minuteDays: number, rawDays: number): ProfilePlan {
+export function planSourceProfile(input: SourceProfileInput, now: number, rawDays: number): ProfilePlan {
   const address = parseSourceAddress(input.ip);
-  const base = planQuery(input, now, minuteDays, ['source']);
+  const base = planQuery(input, now, rawDays, ['source']);
   const hourly = base.grain === 'hour' && base.range.to - base.range.from <= HOURLY_TIMELINE_MAX_SEC;
   const rawFrom = Math.max(input.range.from, Math.floor(now / DAY) * DAY - rawDays * DAY, input.range.to - FINGERPRINT_MAX_DAYS * DAY);
   const raw = input.fingerprints === false || rawFrom >= input.range.to ? null : { from: rawFrom, to: input.range.to };
@@ -65,7 +65,12 @@ export interface ProfileQueries {
 }
 
 export function sourceProfileSql(db: Tables, plan: ProfilePlan, input: SourceProfileInput): ProfileQueries {
-  const from = tableSql(db, plan.family, plan.grain);
+  // The ports need the port columns (rows computed from raw at hour grain and finer); the totals and
+  // the timeline only the source's own, so whole days come from source_total_1d.
+  const source = [sourceCondition(plan.address)];
+  const from = fromSql(db, plan.family, plan.grain, plan.range, input.filters, undefined, source);
+  const sourceOnly = fromSql(db, plan.family, plan.grain, plan.range, input.filters, SOURCE_MEASURE_DIMENSIONS, source);
+  const totalRows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [sourceCondition(plan.address)], SOURCE_MEASURE_DIMENSIONS);
   const where = whereSql(plan.range, input.filters, [sourceCondition(plan.address)]);
   const bucket = plan.timeline.interval === '1d' && plan.grain === 'hour' ? sql`toStartOfDay(t)` : sql`t`;
   let fingerprints: SqlFragment | null = null;
@@ -80,8 +85,8 @@ LIMIT ${sqlUInt(FINGERPRINT_ROWS, 32)}`;
   }
   return {
     totals: sql`SELECT ${SOURCE_MEASURES}
-FROM ${from}
-${where}`,
+FROM ${totalRows.from}
+${totalRows.where()}`,
     ports: sql`SELECT proto, dport AS port, sum(packets) AS packets,
   toUInt32(minMerge(first_seen)) AS first_seen_at, toUInt32(maxMerge(last_seen)) AS last_seen_at
 FROM ${from}
@@ -90,7 +95,7 @@ GROUP BY proto, dport
 ORDER BY packets DESC, proto, port
 LIMIT ${sqlUInt(input.portsLimit ?? DEFAULT_PROFILE_PORTS, 32)}`,
     timeline: sql`SELECT toUInt32(${bucket}) AS bucket, sum(packets) AS packets
-FROM ${from}
+FROM ${sourceOnly}
 ${where}
 GROUP BY bucket
 ORDER BY bucket`,
@@ -133,7 +138,7 @@ export interface SourceProfileResult {
 const count = col.uint64AsNumber;
 
 export async function sourceProfile(ctx: QueryContext, input: SourceProfileInput): Promise<SourceProfileResult> {
-  const plan = planSourceProfile(input, ctx.now(), ctx.minuteDays, ctx.rawDays);
+  const plan = planSourceProfile(input, ctx.now(), ctx.rawDays);
   const q = sourceProfileSql(ctx.store, plan, input);
   const [totals, ports, timeline, prints] = await Promise.all([
     runQuery(ctx, 'source_profile.totals', q.totals, SOURCE_MEASURE_COLUMNS),

@@ -5,10 +5,12 @@
  * protocol, the top ports with their combined share against all other ports,
  * and the top countries by unique sources.
  *
- * Reads the port rollups (source rollups when a country/ASN filter is set)
- * and the geo rollups for countries (source rollups when a tool or port
- * filter is set, which geo cannot apply); at least hour grain, since geo and
- * source rollups have no minute table.
+ * Reads the port rollups (source rollups when a country/ASN filter is set),
+ * the mix rollups for the class and protocol shares (port or source rollups
+ * when a port, country or ASN filter is set) and the country rollups for
+ * countries (source rollups when a tool, port or ASN filter is set, which
+ * they cannot apply); at least hour grain, since those rollups have no
+ * minute table.
  *
  * "Research share" ignores the label filters: it is the share of
  * research-labelled packets in the traffic the other filters select, so a
@@ -47,11 +49,11 @@ export interface SummaryPlan extends Plan {
   readonly researchFamily: Family;
 }
 
-export function planSummary(input: SummaryInput, now: number, minuteDays: number): SummaryPlan {
+export function planSummary(input: SummaryInput, now: number, rawDays: number): SummaryPlan {
   const geoFamily = familyFor(input.filters, ['geo', 'source']);
-  const researchFamily = familyFor(withoutLabelFilters(input.filters), ['port', 'source']);
+  const researchFamily = familyFor(withoutLabelFilters(input.filters), ['mix', 'port', 'source']);
   // Every part reads the same buckets; geo and source rollups start at hour grain.
-  const base = planQuery(input, now, minuteDays, ['port', 'source'], 'hour');
+  const base = planQuery(input, now, rawDays, ['port', 'source'], 'hour');
   return { ...base, geoFamily, researchFamily };
 }
 
@@ -71,12 +73,13 @@ export interface SummaryQueries {
 export function summarySql(db: Tables, plan: SummaryPlan, input: SummaryInput): SummaryQueries {
   const { family, grain, range } = plan;
   const f = input.filters;
-  const rows = rowsSql(db, family, grain, range, f);
+  // Each part names the columns it reads, so long ranges read the small day rollups (see fromSql).
+  const rows = rowsSql(db, family, grain, range, f, [], ['proto', 'dport']);
   const kept = labelConditions(f);
   const headline = headlineFamily(family, grain, f);
-  const totals = rowsSql(db, headline, grain, range, f);
-  const research = rowsSql(db, plan.researchFamily, grain, range, withoutLabelFilters(f));
-  const geo = rowsSql(db, plan.geoFamily, grain, range, f, [sql`country != ''`]);
+  const totals = rowsSql(db, headline, grain, range, f, [], ['sensor']);
+  const research = rowsSql(db, plan.researchFamily, grain, range, withoutLabelFilters(f), [], ['class', 'proto', 'label']);
+  const geo = rowsSql(db, plan.geoFamily, grain, range, f, [sql`country != ''`], ['country']);
   const topPorts = input.topPorts ?? DEFAULT_TOP_PORTS;
   const topCountries = input.topCountries ?? DEFAULT_TOP_COUNTRIES;
   return {
@@ -131,7 +134,7 @@ export interface SummaryResult {
 const count = col.uint64AsNumber;
 
 export async function summary(ctx: QueryContext, input: SummaryInput): Promise<SummaryResult> {
-  const plan = planSummary(input, ctx.now(), ctx.minuteDays);
+  const plan = planSummary(input, ctx.now(), ctx.rawDays);
   const q = summarySql(ctx.store, plan, input);
   const [totalsRows, mixRows, portRows, countryRows, sensors] = await Promise.all([
     runQuery(ctx, 'summary.totals', q.totals, { packets: count, bytes: count, sources: count, destinations: count, sensors: stringArray }),

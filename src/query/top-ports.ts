@@ -25,13 +25,13 @@ export interface TopPortsInput extends RangeQuery {
   readonly limit?: number;
 }
 
-export function planTopPorts(input: TopPortsInput, now: number, minuteDays: number): Plan {
-  return planQuery(input, now, minuteDays, ['port', 'source']);
+export function planTopPorts(input: TopPortsInput, now: number, rawDays: number): Plan {
+  return planQuery(input, now, rawDays, ['port', 'source']);
 }
 
 /** Ranked by packets (the default), see ranked-by-packets.ts; ranked by sources, every port's states are merged. */
 export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment; total: SqlFragment } {
-  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], ['proto', 'dport']);
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_PORTS_LIMIT, 32);
   const measures = sql`sum(packets) AS packets, ${bytesSql(plan.family)} AS bytes,
   ${sourcesSql(plan.family)} AS sources, ${destinationsSql(plan.family)} AS destinations`;
@@ -44,7 +44,7 @@ ORDER BY sources DESC, packets DESC, proto, port
 LIMIT ${limit}`
     : portsByPacketsSql(rows, measures, limit);
   const totalFamily = headlineFamily(plan.family, plan.grain, input.filters);
-  const totals = rowsSql(db, totalFamily, plan.grain, plan.range, input.filters);
+  const totals = rowsSql(db, totalFamily, plan.grain, plan.range, input.filters, [], []);
   return {
     ports,
     total: sql`SELECT sum(packets) AS packets, ${sourcesSql(totalFamily)} AS sources
@@ -77,7 +77,7 @@ export interface TopPortsResult {
 const count = col.uint64AsNumber;
 
 export async function topPorts(ctx: QueryContext, input: TopPortsInput): Promise<TopPortsResult> {
-  const plan = planTopPorts(input, ctx.now(), ctx.minuteDays);
+  const plan = planTopPorts(input, ctx.now(), ctx.rawDays);
   const q = topPortsSql(ctx.store, plan, input);
   const [rows, totals] = await Promise.all([
     runQuery(ctx, 'top_ports.ports', q.ports, { proto: col.number, port: col.number, packets: count, bytes: count, sources: count, destinations: count }),

@@ -5,6 +5,7 @@
  * mix, the scan tools recognised, and the latest country, ASN and label.
  */
 import { col } from '../store/row-decoders.js';
+import { uniqMergeSql } from '../store/rollups.js';
 import { sql, sqlUInt, type SqlFragment } from '../store/sql.js';
 import { stringArray } from './decoders.js';
 import { filtersJson } from './filters.js';
@@ -25,13 +26,20 @@ export interface TopSourcesInput extends RangeQuery {
   readonly limit?: number;
 }
 
-export function planTopSources(input: TopSourcesInput, now: number, minuteDays: number): Plan {
-  return planQuery(input, now, minuteDays, ['source']);
+export function planTopSources(input: TopSourcesInput, now: number, rawDays: number): Plan {
+  return planQuery(input, now, rawDays, ['source']);
 }
 
 /** The per-source measures shared with the source profile. */
+/**
+ * The columns SOURCE_MEASURES and the source key read besides the measures:
+ * all in source_total_1d, so a long range reads whole days from it.
+ */
+export const SOURCE_MEASURE_DIMENSIONS: readonly string[] = Object.freeze(['ip_version', 'src', 'src6', 'class', 'tool', 'label', 'country', 'asn']);
+
+/** What a source sent (the ports are counted from the per-source `ports` states: within 1% of exact, like every unique count). */
 export const SOURCE_MEASURES = sql`sum(packets) AS total_packets, sum(bytes) AS total_bytes,
-  uniqExact(proto, dport) AS port_count, ${destinationsSql('source')} AS destination_count,
+  ${uniqMergeSql(sql`ports`)} AS port_count, ${destinationsSql('source')} AS destination_count,
   toUInt32(minMerge(first_seen)) AS first_seen_at, toUInt32(maxMerge(last_seen)) AS last_seen_at,
   sumIf(packets, class = 'scan') AS scan_packets, sumIf(packets, class = 'backscatter') AS backscatter_packets,
   sumIf(packets, class = 'other') AS other_packets, groupUniqArray(toString(tool)) AS tool_list,
@@ -62,7 +70,7 @@ const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
  * are computed for those sources only (see ranked-by-packets.ts).
  */
 export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): SqlFragment {
-  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters);
+  const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], SOURCE_MEASURE_DIMENSIONS);
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
   const chosen = by !== 'packets' ? [] : [topByPacketsCondition(rows, sql`(ip_version, src, src6)`, limit)];
@@ -125,7 +133,7 @@ export interface TopSourcesResult {
 }
 
 export async function topSources(ctx: QueryContext, input: TopSourcesInput): Promise<TopSourcesResult> {
-  const plan = planTopSources(input, ctx.now(), ctx.minuteDays);
+  const plan = planTopSources(input, ctx.now(), ctx.rawDays);
   const rows = await runQuery(ctx, 'top_sources', topSourcesSql(ctx.store, plan, input),
     { ip_version: col.number, src: col.number, src6_hex: col.string, ...SOURCE_MEASURE_COLUMNS });
   return {

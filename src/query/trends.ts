@@ -35,7 +35,7 @@ import type { Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { mean, median, robustZ, trendScore } from './stats.js';
-import { destinationsSql, familyFor, sourcesSql, tableSql, whereSql, type Family } from './rollup-families.js';
+import { destinationsSql, familyFor, fromSql, sourcesSql, whereSql, type Family } from './rollup-families.js';
 import { iso, type TimeRange } from './time-range.js';
 
 const DAY = 86_400;
@@ -114,12 +114,13 @@ export function trendsSql(db: Tables, plan: TrendsPlan, input: TrendsInput): Sql
   const { params } = plan;
   const start = sqlUInt(plan.baseline.from, 32);
   const minRecent = sqlUInt(Math.ceil(params.minPackets * params.recentDays), 64);
+  const window = { from: plan.baseline.from, to: plan.recent.to };
   return sql`SELECT proto, port, groupArray(day) AS days, groupArray(p) AS packets, groupArray(s) AS sources, groupArray(d) AS targets
 FROM (
   SELECT proto, dport AS port, toUInt16(intDiv(toUInt32(t) - ${start}, 86400)) AS day,
     sum(packets) AS p, ${sourcesSql(plan.family)} AS s, ${destinationsSql(plan.family)} AS d
-  FROM ${tableSql(db, plan.family, plan.grain)}
-  ${whereSql({ from: plan.baseline.from, to: plan.recent.to }, input.filters)}
+  FROM ${fromSql(db, plan.family, plan.grain, window, input.filters, ['proto', 'dport'])}
+  ${whereSql(window, input.filters)}
   GROUP BY proto, port, day
 )
 GROUP BY proto, port

@@ -38,27 +38,46 @@ export function uniqMergeSql(column: SqlFragment): SqlFragment {
   return sql`uniqCombinedMerge(${UNIQ_PRECISION_SQL})(${column})`;
 }
 
+/** The rollups stored in tables, each filled by a materialized view over packets (migration 0008). */
 export type RollupTable =
-  | 'port_1m' | 'port_1h' | 'port_1d'
-  | 'source_1h' | 'source_1d'
-  | 'geo_1h' | 'geo_1d'
-  | 'total_1h' | 'total_1d'
-  | 'activity_1m';
+  | 'port_1h' | 'port_total_1d'
+  | 'source_total_1d'
+  | 'country_1h' | 'country_1d'
+  | 'mix_1h' | 'mix_1d'
+  | 'total_1h' | 'total_1d';
+
+/**
+ * The rollups computed from raw packets when a query reads them (never
+ * stored): the finest grains, whose rows would be nearly one per packet.
+ * A query reads `(rollupSelect(def, packets, range))` in their place, the
+ * same rows a view would have written.
+ */
+export type VirtualRollup = 'port_1m' | 'source_1h' | 'activity_1m';
 
 export interface RollupDef {
-  readonly table: RollupTable;
-  /** The materialized view that feeds it. */
+  readonly table: RollupTable | VirtualRollup;
+  /** The materialized view that feeds it (stored rollups only). */
   readonly view: string;
+  /** Stored in a table by a view (true), or computed from raw packets by each query that reads it. */
+  readonly stored: boolean;
   /** Time bucket of `t`; every bucket lies inside one UTC day. */
   readonly bucket: 'minute' | 'hour' | 'day';
   /** Dimension columns after `t`, in the table's ORDER BY order. */
   readonly dimensions: readonly string[];
-  /** Measure columns with the aggregate that produces each. */
-  readonly measures: ReadonlyArray<{ readonly name: string; readonly expr: SqlFragment }>;
+  /** Measure columns with the aggregate that produces each from packets and the one that re-aggregates them. */
+  readonly measures: readonly Measure[];
   /** Dimensions computed from raw columns (name → expression); the others are raw columns of the same name. */
   readonly computed?: Readonly<Record<string, SqlFragment>>;
   /** Only the raw packets matching this condition (none: every packet). */
   readonly where?: SqlFragment;
+}
+
+export interface Measure {
+  readonly name: string;
+  /** The aggregate over raw packets. */
+  readonly expr: SqlFragment;
+  /** The aggregate over rows of this measure that gives the same value for a coarser bucket (sum, or the -MergeState of a state). */
+  readonly regroup: SqlFragment;
 }
 
 const BUCKET_SQL: Record<RollupDef['bucket'], SqlFragment> = {
@@ -67,64 +86,104 @@ const BUCKET_SQL: Record<RollupDef['bucket'], SqlFragment> = {
   day: sql`toStartOfDay(ts)`,
 };
 
-const packets = { name: 'packets', expr: sql`count()` };
-const bytes = { name: 'bytes', expr: sql`sum(toUInt64(ip_len))` };
-const sources = { name: 'sources', expr: sql`uniqCombinedState(${UNIQ_PRECISION_SQL})(${addressKeySql('src')})` };
-const destinations = { name: 'destinations', expr: sql`uniqCombinedState(${UNIQ_PRECISION_SQL})(${addressKeySql('dst')})` };
-const firstSeen = { name: 'first_seen', expr: sql`minState(ts)` };
-const lastSeen = { name: 'last_seen', expr: sql`maxState(ts)` };
+/** The start of the `bucket` holding `t` (a rollup's own time column). */
+export function bucketOfT(bucket: RollupDef['bucket']): SqlFragment {
+  return bucket === 'minute' ? sql`toStartOfMinute(t)` : bucket === 'hour' ? sql`toStartOfHour(t)` : sql`toStartOfDay(t)`;
+}
+
+function counter(name: string, expr: SqlFragment): Measure {
+  return { name, expr, regroup: sql`sum(${unsafeRawSql(name)})` };
+}
+
+function uniqState(name: string, of: SqlFragment): Measure {
+  return { name, expr: sql`uniqCombinedState(${UNIQ_PRECISION_SQL})(${of})`, regroup: sql`uniqCombinedMergeState(${UNIQ_PRECISION_SQL})(${unsafeRawSql(name)})` };
+}
+
+const packets = counter('packets', sql`count()`);
+const bytes = counter('bytes', sql`sum(toUInt64(ip_len))`);
+const sources = uniqState('sources', addressKeySql('src'));
+const destinations = uniqState('destinations', addressKeySql('dst'));
+const firstSeen: Measure = { name: 'first_seen', expr: sql`minState(ts)`, regroup: sql`minMergeState(first_seen)` };
+const lastSeen: Measure = { name: 'last_seen', expr: sql`maxState(ts)`, regroup: sql`maxMergeState(last_seen)` };
+/**
+ * The (protocol, destination port) pairs a source sent to, as one UInt32
+ * each (proto * 65536 + dport, PORT_KEY in the query layer): lets the
+ * per-source day rollup, which has no port dimension, still count a source's
+ * ports.
+ */
+const ports = uniqState('ports', sql`toUInt32(toUInt32(proto) * 65536 + dport)`);
 
 const PORT_DIMS = ['sensor', 'proto', 'dport', 'class', 'tool', 'label'] as const;
 const SOURCE_DIMS = ['sensor', 'ip_version', 'src', 'src6', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn'] as const;
-const GEO_DIMS = ['sensor', 'country', 'asn', 'proto', 'class', 'label'] as const;
+/** Per source and day: the source dimensions without the port. */
+const SOURCE_TOTAL_DIMS = ['sensor', 'ip_version', 'src', 'src6', 'class', 'tool', 'label', 'country', 'asn'] as const;
+const COUNTRY_HOUR_DIMS = ['sensor', 'country', 'proto', 'class', 'label'] as const;
 /**
  * The totals of a sensor per bucket (migrations/0006_total_rollups.sql): one
  * row per hour or day, so the unique sources and destinations of a long range
  * merge a few dozen states instead of one per port row.
  */
 const TOTAL_DIMS = ['sensor'] as const;
+/** Packets by protocol, class, tool and label: the traffic mix of a report, no unique counts. */
+const MIX_DIMS = ['sensor', 'proto', 'class', 'tool', 'label'] as const;
 
-function def(table: RollupTable, bucket: RollupDef['bucket'], dimensions: readonly string[], measures: RollupDef['measures']): RollupDef {
-  return Object.freeze({ table, view: `${table}_mv`, bucket, dimensions, measures });
+function stored(table: RollupTable, bucket: RollupDef['bucket'], dimensions: readonly string[], measures: readonly Measure[]): RollupDef {
+  return Object.freeze({ table, view: `${table}_mv`, stored: true, bucket, dimensions, measures });
 }
 
+/**
+ * The stored rollups (migration 0008). Why these: every stored row costs the
+ * server about as much to write as a raw packet (bench/README.md, "rollups"),
+ * and on a sparse darknet the per-minute and per-source-and-port keys hold
+ * one or two packets each. So only grains that aggregate are stored, the day
+ * rollups keep only the dimensions long ranges are asked by (a day table
+ * missing a filtered column is answered from its hour table, see
+ * src/query/rollup-families.ts), and the finest grains are computed from raw
+ * (VIRTUAL_ROLLUPS).
+ */
 export const ROLLUPS: readonly RollupDef[] = Object.freeze([
-  def('port_1m', 'minute', PORT_DIMS, [packets, bytes, sources, destinations]),
-  def('port_1h', 'hour', PORT_DIMS, [packets, bytes, sources, destinations]),
-  def('port_1d', 'day', PORT_DIMS, [packets, bytes, sources, destinations]),
-  def('source_1h', 'hour', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations]),
-  def('source_1d', 'day', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations]),
-  def('geo_1h', 'hour', GEO_DIMS, [packets, sources]),
-  def('geo_1d', 'day', GEO_DIMS, [packets, sources]),
-  def('total_1h', 'hour', TOTAL_DIMS, [packets, bytes, sources, destinations]),
-  def('total_1d', 'day', TOTAL_DIMS, [packets, bytes, sources, destinations]),
+  stored('port_1h', 'hour', PORT_DIMS, [packets, bytes, sources, destinations]),
+  stored('port_total_1d', 'day', ['sensor', 'proto', 'dport'], [packets, bytes, sources, destinations]),
+  stored('source_total_1d', 'day', SOURCE_TOTAL_DIMS, [packets, bytes, firstSeen, lastSeen, destinations, ports]),
+  stored('country_1h', 'hour', COUNTRY_HOUR_DIMS, [packets, sources]),
+  stored('country_1d', 'day', ['sensor', 'country'], [packets, sources]),
+  stored('mix_1h', 'hour', MIX_DIMS, [packets, bytes]),
+  stored('mix_1d', 'day', MIX_DIMS, [packets, bytes]),
+  stored('total_1h', 'hour', TOTAL_DIMS, [packets, bytes, sources, destinations]),
+  stored('total_1d', 'day', TOTAL_DIMS, [packets, bytes, sources, destinations]),
 ]);
+
+function computedOnRead(table: VirtualRollup, bucket: RollupDef['bucket'], dimensions: readonly string[], measures: readonly Measure[], extra: Pick<RollupDef, 'computed' | 'where'> = {}): RollupDef {
+  return Object.freeze({ table, view: '', stored: false, bucket, dimensions, measures, ...extra });
+}
 
 /**
  * Per-source activity of scans and backscatter by minute, the input of scan
- * events and DoS attacks (src/query/scan-events.ts, dos-attacks.ts;
- * migrations/0007_activity.sql). `port` is the destination port of a scan and
- * the source port of backscatter (the victim's port). The minute bucket keeps
- * the first and last packet time, so gaps between buckets are measured
- * exactly; an event expiry of at least one bucket (60 s) therefore splits
- * events exactly as a pass over the raw packets would. Not in ROLLUPS: it
- * counts only the scan and backscatter packets, so its totals differ from raw.
+ * events and DoS attacks (src/query/scan-events.ts, dos-attacks.ts). `port`
+ * is the destination port of a scan and the source port of backscatter (the
+ * victim's port). The minute bucket keeps the first and last packet time, so
+ * gaps between buckets are measured exactly; an event expiry of at least one
+ * bucket (60 s) therefore splits events exactly as a pass over the raw
+ * packets would. Counts only the scan and backscatter packets.
  */
-export const ACTIVITY_ROLLUP: RollupDef = Object.freeze({
-  table: 'activity_1m',
-  view: 'activity_1m_mv',
-  bucket: 'minute',
-  dimensions: ['sensor', 'class', 'ip_version', 'src', 'src6', 'proto', 'port', 'tool', 'label', 'country', 'asn'],
-  measures: [packets, firstSeen, lastSeen, destinations],
-  computed: { port: sql`if(class = 'backscatter', sport, dport)` },
-  where: sql`class IN ('scan', 'backscatter')`,
-});
+export const ACTIVITY_ROLLUP: RollupDef = computedOnRead('activity_1m', 'minute',
+  ['sensor', 'class', 'ip_version', 'src', 'src6', 'proto', 'port', 'tool', 'label', 'country', 'asn'],
+  [packets, firstSeen, lastSeen, destinations],
+  { computed: { port: sql`if(class = 'backscatter', sport, dport)` }, where: sql`class IN ('scan', 'backscatter')` });
 
-/** Every table a materialized view fills from packets: what rebuild and the rollup check cover. */
-export const ALL_ROLLUPS: readonly RollupDef[] = Object.freeze([...ROLLUPS, ACTIVITY_ROLLUP]);
+/** The rollups computed from raw on read (see VirtualRollup). */
+export const VIRTUAL_ROLLUPS: readonly RollupDef[] = Object.freeze([
+  computedOnRead('port_1m', 'minute', PORT_DIMS, [packets, bytes, sources, destinations]),
+  computedOnRead('source_1h', 'hour', SOURCE_DIMS, [packets, bytes, firstSeen, lastSeen, destinations, ports]),
+  ACTIVITY_ROLLUP,
+]);
 
+/** Every stored rollup: what the views fill, rebuild rewrites and the rollup check compares with raw. */
+export const ALL_ROLLUPS: readonly RollupDef[] = ROLLUPS;
+
+/** A stored or virtual rollup by name. */
 export function rollupDef(table: string): RollupDef {
-  const found = ALL_ROLLUPS.find((r) => r.table === table);
+  const found = [...ROLLUPS, ...VIRTUAL_ROLLUPS].find((r) => r.table === table);
   if (found === undefined) throw new DarkscopeError('INTERNAL', `unknown rollup table ${JSON.stringify(table)}`);
   return found;
 }
@@ -144,9 +203,10 @@ export interface TimeRange {
 /**
  * The SELECT that turns raw packets into rows of `rollup`. `packetsTable` is
  * the qualified raw table (`store.table('packets')`); `range` adds a WHERE on
- * ts (used by rebuild; the views have none).
+ * ts (rebuild, and reads of a virtual rollup; the views have none), and
+ * `conditions` more conditions on raw columns (a query's filters).
  */
-export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange): SqlFragment {
+export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange, more: readonly SqlFragment[] = []): SqlFragment {
   const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
   const computed = rollup.computed ?? {};
   const select = sqlJoin([
@@ -160,10 +220,33 @@ export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range
   const conditions = [
     ...(range === undefined ? [] : [sql`ts >= ${sqlDateTime(range.from)} AND ts < ${sqlDateTime(range.to)}`]),
     ...(rollup.where === undefined ? [] : [rollup.where]),
+    ...more,
   ];
   const where = conditions.length === 0 ? sql`` : sql`\nWHERE ${sqlJoin(conditions, unsafeRawSql(' AND '))}`;
   return sql`SELECT
     ${select}
 FROM ${packetsTable}${where}
+GROUP BY t, ${sqlJoin(dims)}`;
+}
+
+/**
+ * Rows of `rollup` (stored, finer than `bucket`) re-aggregated into `bucket`:
+ * the rows a rollup of the same dimensions and measures at that grain would
+ * hold, e.g. port_1h read as a per-day table with the port_1h dimensions.
+ * `from` is what to read (the table, or another such SELECT in brackets);
+ * `range` must be aligned to `bucket`.
+ */
+export function regroupSelect(rollup: RollupDef, from: SqlFragment, bucket: RollupDef['bucket'], range: TimeRange, more: readonly SqlFragment[] = []): SqlFragment {
+  const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
+  const select = sqlJoin([
+    sql`${bucketOfT(bucket)} AS t`,
+    ...dims,
+    ...rollup.measures.map((m) => sql`${m.regroup} AS ${unsafeRawSql(m.name)}`),
+  ], unsafeRawSql(',\n    '));
+  const conditions = [sql`t >= ${sqlDateTime(range.from)} AND t < ${sqlDateTime(range.to)}`, ...more];
+  return sql`SELECT
+    ${select}
+FROM ${from}
+WHERE ${sqlJoin(conditions, unsafeRawSql(' AND '))}
 GROUP BY t, ${sqlJoin(dims)}`;
 }

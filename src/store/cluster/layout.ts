@@ -58,6 +58,15 @@ export const TABLE_LAYOUTS: Readonly<Record<string, TableLayout>> = Object.freez
   // and by 0007's backfill, which reads packets through the Distributed table:
   // the sharding key sends each source's rows back to the shard holding its packets.
   activity_1m: { kind: 'sharded', shardingKey: 'intHash64(if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808)))' },
+  // The second design (0008): filled from the old rollups through the
+  // Distributed tables, so each has a sharding key; per-source rows go back to
+  // the shard holding the source's packets, like activity_1m.
+  port_total_1d: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  source_total_1d: { kind: 'sharded', shardingKey: 'intHash64(if(ip_version = 4, toUInt64(src), bitOr(bitXor(reinterpretAsUInt64(substring(src6, 1, 8)), reinterpretAsUInt64(substring(src6, 9, 8))), 9223372036854775808)))' },
+  country_1h: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  country_1d: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  mix_1h: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
+  mix_1d: { kind: 'sharded', shardingKey: 'toUInt32(t)' },
   schema_migrations: { kind: 'everywhere' },
   ingest_progress: { kind: 'everywhere' },
   sensors: { kind: 'everywhere' },

@@ -11,6 +11,8 @@
  *   CREATE MATERIALIZED VIEW v TO t AS SELECT ... FROM packets
  *                                  → v ON CLUSTER TO t_local AS SELECT ... FROM packets_local
  *                                    (each node's view feeds its own shard's rollup)
+ *   DROP TABLE IF EXISTS v         → ... ON CLUSTER c (a view: every node has its own);
+ *                                    a sharded table: its Distributed table, then <name>_local
  *   INSERT INTO t (...) SELECT ... → unchanged, run once (with insert_distributed_sync = 1,
  *                                    see migrate.ts): it reads every shard through
  *                                    the Distributed tables and writes through t's
@@ -23,13 +25,14 @@
  */
 import { DarkscopeError } from '../../errors.js';
 import { sqlIdent } from '../sql.js';
-import { isSharded, layoutOf, localName, replicaName, zookeeperPath } from './layout.js';
+import { isSharded, layoutOf, localName, replicaName, TABLE_LAYOUTS, zookeeperPath } from './layout.js';
 
 // A name as migrations write it once expanded: `db` is backquoted, table names may or may not be.
 const NAME = '`?([A-Za-z0-9_]+)`?';
 const CREATE_DATABASE = /^CREATE DATABASE IF NOT EXISTS `[A-Za-z0-9_]+`$/;
 const CREATE_TABLE = new RegExp(`^CREATE TABLE IF NOT EXISTS ${NAME}\\.${NAME}(\\s*\\n\\([\\s\\S]*\\)\\s*\\n)ENGINE = ([A-Za-z]*MergeTree)\\(([^)]*)\\)([\\s\\S]*)$`);
 const CREATE_VIEW = new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS ${NAME}\\.${NAME} (TO [\\s\\S]*)$`);
+const DROP_TABLE = new RegExp(`^DROP TABLE IF EXISTS ${NAME}\\.${NAME}$`);
 const INSERT_SELECT = new RegExp(`^INSERT INTO ${NAME}\\.${NAME} \\(([^)]*)\\)\\s*\\n(SELECT [\\s\\S]*)$`);
 
 function sqlText(s: string): string {
@@ -82,6 +85,15 @@ export function renderForCluster(statement: string, database: string, cluster: s
     const [, dbName, view, body] = cv as unknown as [string, string, string, string];
     if (dbName !== database) throw refuse(statement, `it names database ${dbName}, not ${database}`);
     return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${sqlIdent(view).text} ${on} ${toLocalNames(body, database)}`];
+  }
+
+  const drop = DROP_TABLE.exec(statement);
+  if (drop) {
+    const [, dbName, name] = drop as unknown as [string, string, string];
+    if (dbName !== database) throw refuse(statement, `it names database ${dbName}, not ${database}`);
+    const dropped = `DROP TABLE IF EXISTS ${db}.${sqlIdent(name).text} ${on}`;
+    const layout = TABLE_LAYOUTS[name];
+    return layout?.kind === 'sharded' ? [dropped, `DROP TABLE IF EXISTS ${db}.${sqlIdent(localName(name)).text} ${on}`] : [dropped];
   }
 
   const ins = INSERT_SELECT.exec(statement);
