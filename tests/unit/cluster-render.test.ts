@@ -64,9 +64,12 @@ describe('shipped migrations in cluster mode', () => {
   it('render completely, create every table of TABLE_LAYOUTS, and keep the instance placeholder', async () => {
     const ms = await loadMigrations(DB, undefined, C);
     const statements = ms.flatMap((m) => m.statements);
-    // Everything but the INSERT ... SELECT backfills of migrations 0006 and 0007 (run once, through Distributed tables).
+    // Everything but the INSERT ... SELECT backfills of migrations 0006, 0007 and 0008 (run once, through Distributed tables).
     const inserts = statements.filter((s) => s.startsWith('INSERT INTO'));
-    expect(inserts.map((s) => s.split(' ')[2])).toEqual(['`db_c`.`total_1h`', '`db_c`.`total_1d`', '`db_c`.`activity_1m`']);
+    expect(inserts.map((s) => s.split(' ')[2])).toEqual(['`db_c`.`total_1h`', '`db_c`.`total_1d`', '`db_c`.`activity_1m`',
+      '`db_c`.`port_total_1d`', '`db_c`.`source_total_1d`', '`db_c`.`country_1h`', '`db_c`.`country_1d`', '`db_c`.`mix_1h`', '`db_c`.`mix_1d`']);
+    // 0008 drops the old views on every node.
+    expect(statements).toContain('DROP TABLE IF EXISTS `db_c`.`port_1m_mv` ON CLUSTER `dark`');
     for (const s of statements.filter((x) => !inserts.includes(x))) expect(s).toContain('ON CLUSTER `dark`');
     const created = createdNames(statements);
     for (const t of Object.keys(TABLE_LAYOUTS).filter((t) => t !== 'schema_migrations')) expect(created).toContain(storageName(t));

@@ -5,7 +5,7 @@ import {
 import { dosAttacksSql, dosParams } from '../../src/query/dos-attacks.js';
 import { scanEventCountsSql } from '../../src/query/scan-event-counts.js';
 import { multiPortType, scanEventsSql, scanParams } from '../../src/query/scan-events.js';
-import { ACTIVITY_ROLLUP, ALL_ROLLUPS, ROLLUPS, rollupColumns, rollupSelect } from '../../src/store/rollups.js';
+import { ACTIVITY_ROLLUP, ALL_ROLLUPS, ROLLUPS, rollupColumns, rollupSelect, VIRTUAL_ROLLUPS } from '../../src/store/rollups.js';
 import { sql, sqlQualified } from '../../src/store/sql.js';
 import { oracleDos, oracleEvents, oracleScans, type Probe } from '../helpers/event-traffic.js';
 
@@ -23,8 +23,18 @@ describe('activity rollup', () => {
     expect(day).toContain("WHERE ts >= toDateTime(0, 'UTC') AND ts < toDateTime(86400, 'UTC') AND class IN ('scan', 'backscatter')");
     expect(rollupColumns(ACTIVITY_ROLLUP)).toEqual(['t', 'sensor', 'class', 'ip_version', 'src', 'src6', 'proto', 'port', 'tool', 'label', 'country', 'asn',
       'packets', 'first_seen', 'last_seen', 'destinations']);
-    expect(ALL_ROLLUPS).toEqual([...ROLLUPS, ACTIVITY_ROLLUP]);
+    // Computed from raw packets on read, never stored.
+    expect(VIRTUAL_ROLLUPS).toContain(ACTIVITY_ROLLUP);
+    expect(ALL_ROLLUPS).not.toContain(ACTIVITY_ROLLUP);
     expect(ROLLUPS).not.toContain(ACTIVITY_ROLLUP);
+  });
+
+  it('events read the activity rows computed from the raw packets of whole minutes, class and sensor applied to the packets', () => {
+    const text = activityEventsSql(db, { ...base, sensor: 'tokyo', range: { from: RANGE.from + 30, to: RANGE.to + 30 } }).text;
+    const from = RANGE.from + 30 - EVENT_CONTEXT_SEC;
+    const to = RANGE.to + 30 + EVENT_CONTEXT_SEC;
+    expect(text).toContain(`WHERE ts >= toDateTime(${from - (from % 60)}, 'UTC') AND ts < toDateTime(${Math.ceil(to / 60) * 60}, 'UTC') AND class IN ('scan', 'backscatter') AND class = 'scan' AND sensor = 'tokyo'`);
+    expect(text).not.toContain('activity_1m');
   });
 });
 

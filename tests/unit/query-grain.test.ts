@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isDarkscopeError } from '../../src/errors.js';
 import { parseFilters } from '../../src/query/filters.js';
-import { alignRange, chooseGrain, minuteRetainedFrom } from '../../src/query/grain.js';
+import { alignRange, chooseGrain, rawRetainedFrom } from '../../src/query/grain.js';
 import { planQuery } from '../../src/query/plan.js';
 import { tilesFor } from '../../src/query/rollup-families.js';
 import { chooseInterval, planPortSeries } from '../../src/query/port-series.js';
@@ -12,7 +12,7 @@ const H = 3_600;
 const D = 86_400;
 const NOW = Date.UTC(2024, 2, 10, 12, 0, 0) / 1000; // 2024-03-10T12:00Z
 const TODAY = NOW - 12 * H;
-const minute = { finest: 'minute' as const, minuteDays: 14 };
+const minute = { finest: 'minute' as const, fromRaw: ['minute' as const], rawDays: 14 };
 
 describe('chooseGrain', () => {
   it('minute for short recent ranges, hour up to 60 days, day beyond', () => {
@@ -23,16 +23,20 @@ describe('chooseGrain', () => {
     expect(chooseGrain({ from: NOW - 365 * D, to: NOW }, NOW, minute)).toBe('day');
   });
 
-  it('never picks minute rollups outside their retention', () => {
+  it('never picks a grain computed from raw packets outside raw retention', () => {
     // Retention keeps the days from (today - 14) on.
-    expect(minuteRetainedFrom(NOW, 14)).toBe(TODAY - 14 * D);
+    expect(rawRetainedFrom(NOW, 14)).toBe(TODAY - 14 * D);
     expect(chooseGrain({ from: TODAY - 14 * D, to: TODAY - 14 * D + H }, NOW, minute)).toBe('minute');
     expect(chooseGrain({ from: TODAY - 14 * D - 60, to: TODAY - 14 * D + H }, NOW, minute)).toBe('hour');
-    expect(chooseGrain({ from: NOW - 20 * D, to: NOW - 20 * D + H }, NOW, { finest: 'minute', minuteDays: 30 })).toBe('minute');
+    expect(chooseGrain({ from: NOW - 20 * D, to: NOW - 20 * D + H }, NOW, { ...minute, rawDays: 30 })).toBe('minute');
+    // Sources: hour rows come from raw too, so an old range is read by day.
+    const source = { finest: 'hour' as const, fromRaw: ['hour' as const], rawDays: 14 };
+    expect(chooseGrain({ from: TODAY - 14 * D, to: TODAY - 7 * D + H }, NOW, source)).toBe('hour');
+    expect(chooseGrain({ from: TODAY - 14 * D - H, to: TODAY - 7 * D }, NOW, source)).toBe('day');
   });
 
   it('respects the finest grain a family has', () => {
-    expect(chooseGrain({ from: NOW - H, to: NOW }, NOW, { finest: 'hour', minuteDays: 14 })).toBe('hour');
+    expect(chooseGrain({ from: NOW - H, to: NOW }, NOW, { finest: 'hour', fromRaw: [], rawDays: 14 })).toBe('hour');
   });
 
   it('widens a range to whole buckets', () => {
@@ -52,7 +56,9 @@ describe('planQuery', () => {
 
   it('summary reads at least hour grain and falls back to source rollups for countries when geo cannot filter', () => {
     const plan = planSummary({ range: { from: NOW - H, to: NOW }, filters: parseFilters({ tool: 'mirai' }) }, NOW, 14);
-    expect(plan).toMatchObject({ family: 'port', grain: 'hour', geoFamily: 'source', researchFamily: 'port' });
+    expect(plan).toMatchObject({ family: 'port', grain: 'hour', geoFamily: 'source', researchFamily: 'mix' });
+    // The mix rollups have no port: a port filter reads the port rollups for the shares.
+    expect(planSummary({ range: { from: NOW - H, to: NOW }, filters: parseFilters({ port: 23 }) }, NOW, 14).researchFamily).toBe('port');
     expect(planSummary({ range: { from: NOW - H, to: NOW }, filters: {} }, NOW, 14).geoFamily).toBe('geo');
   });
 });
@@ -113,15 +119,18 @@ describe('tilesFor', () => {
 
   it('reads the whole days of an hour-grain range from day rollups and the edges from hour rollups', () => {
     const range = { from: midnight - 30 * DAY + 5 * 3_600, to: midnight + 7 * 3_600 };
-    expect(tilesFor('port', 'hour', range)).toEqual([
+    expect(tilesFor('port', 'hour', range, ['proto', 'dport'])).toEqual([
       { grain: 'hour', range: { from: range.from, to: midnight - 29 * DAY } },
       { grain: 'day', range: { from: midnight - 29 * DAY, to: midnight } },
       { grain: 'hour', range: { from: midnight, to: range.to } },
     ]);
+    // port_total_1d has no class: a query that needs it reads the hour rollups only.
+    expect(tilesFor('port', 'hour', range, ['proto', 'dport', 'class'])).toEqual([{ grain: 'hour', range }]);
+    expect(tilesFor('port', 'hour', range)).toEqual([{ grain: 'hour', range }]);
   });
 
   it('has no hour tiles when the range is whole days, and no day tile without a whole day', () => {
-    expect(tilesFor('geo', 'hour', { from: midnight - 2 * DAY, to: midnight })).toEqual([{ grain: 'day', range: { from: midnight - 2 * DAY, to: midnight } }]);
+    expect(tilesFor('geo', 'hour', { from: midnight - 2 * DAY, to: midnight }, ['country'])).toEqual([{ grain: 'day', range: { from: midnight - 2 * DAY, to: midnight } }]);
     const short = { from: midnight - 20 * 3_600, to: midnight + 20 * 3_600 };
     expect(tilesFor('port', 'hour', short)).toEqual([{ grain: 'hour', range: short }]);
   });

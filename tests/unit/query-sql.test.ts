@@ -45,24 +45,20 @@ describe('filters', () => {
 });
 
 describe('summary SQL', () => {
-  it('reads hour port rollups, merges unique states over the range, and geo rollups for countries', () => {
+  it('reads hour port rollups, merges unique states over the range, and country rollups for countries', () => {
     const input = { range: { from: NOW - 2 * D, to: NOW }, filters: parseFilters({ excludeLabel: 'research' }) };
     const plan = planSummary(input, NOW, 14);
     const q = summarySql(db, plan, input);
-    // Two days ending at noon: the whole day between from the day rollups, the half days at the edges from the hour rollups.
-    const day0 = NOW - 2 * D + 12 * H;
+    // A label filter: port_total_1d has no label, so the totals read the hour rollups only.
     expect(flat(q.totals.text)).toBe(flat(`SELECT sum(packets) AS packets, sum(bytes) AS bytes, uniqCombinedMerge(17)(sources) AS sources,
       uniqCombinedMerge(17)(destinations) AS destinations, groupUniqArray(sensor) AS sensors
-      FROM (
-        SELECT * FROM \`ds\`.\`port_1d\`
-        WHERE t >= toDateTime(${day0}, 'UTC') AND t < toDateTime(${day0 + D}, 'UTC') AND label NOT IN ('research')
-        UNION ALL
-        SELECT * FROM \`ds\`.\`port_1h\`
-        WHERE ((t >= toDateTime(${NOW - 2 * D}, 'UTC') AND t < toDateTime(${day0}, 'UTC')) OR (t >= toDateTime(${day0 + D}, 'UTC') AND t < toDateTime(${NOW}, 'UTC')))
-          AND label NOT IN ('research')
-      )`));
-    expect(q.countries.text).toContain('SELECT * FROM `ds`.`geo_1d`');
-    expect(q.countries.text).toContain('SELECT * FROM `ds`.`geo_1h`');
+      FROM \`ds\`.\`port_1h\`
+      WHERE t >= toDateTime(${NOW - 2 * D}, 'UTC')
+        AND t < toDateTime(${NOW}, 'UTC')
+        AND label NOT IN ('research')`));
+    // country_1d has no label: with the label filter, no day tile.
+    expect(q.countries.text).toContain('FROM `ds`.`country_1h`');
+    expect(q.countries.text).not.toContain('country_1d');
     expect(q.countries.text).toContain("AND country != ''");
     // Ports are chosen by packets before their unique-source states are merged.
     expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
@@ -74,15 +70,24 @@ describe('summary SQL', () => {
     expect(q.mix.text).toContain("sum(packets) AS total, sumIf(packets, label = 'research') AS research");
     expect(q.mix.text).not.toContain('AND label NOT IN');
     expect(q.mix.text).toMatch(/GROUP BY class, proto$/);
+    expect(q.mix.text).toContain('SELECT t, class, proto, label, packets, bytes FROM `ds`.`mix_1d`');
+  });
+
+  it('reads the countries of a month from country_1d when no filter needs more', () => {
+    const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {} };
+    const q = summarySql(db, planSummary(input, NOW, 14), input);
+    expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1d`');
+    expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1h`');
+    expect(q.topPorts.text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
   });
 
   it('reads the headline totals from the total rollups when no filter but a sensor is set', () => {
     const input = { range: { from: NOW - 30 * D, to: NOW }, filters: parseFilters({ sensor: 'tokyo' }) };
     const q = summarySql(db, planSummary(input, NOW, 14), input);
-    expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1d`');
-    expect(q.totals.text).toContain('SELECT * FROM `ds`.`total_1h`');
+    expect(q.totals.text).toContain('SELECT t, sensor, packets, bytes, sources, destinations FROM `ds`.`total_1d`');
+    expect(q.totals.text).toContain('FROM `ds`.`total_1h`');
     expect(q.totals.text).toContain("sensor = 'tokyo'");
-    expect(q.mix.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.mix.text).toContain('FROM `ds`.`mix_1d`');
     expect(q.mix.text).toContain('SELECT class, proto, sum(packets) AS kept,');
   });
 
@@ -91,9 +96,12 @@ describe('summary SQL', () => {
     const plan = planSummary(input, NOW, 14);
     expect(plan.grain).toBe('day');
     const q = summarySql(db, plan, input);
-    expect(q.totals.text).toContain('FROM `ds`.`source_1d`');
+    expect(q.totals.text).toContain('FROM `ds`.`source_total_1d`');
     expect(q.totals.text).toContain(`uniqCombined(17)(${SOURCE_KEY_SQL.text}) AS sources`);
-    expect(q.countries.text).toContain('FROM `ds`.`geo_1d`');
+    expect(q.countries.text).toContain('FROM `ds`.`country_1d`');
+    // The top ports need the port: source_total_1d has none, so the days come from the source rows computed from raw packets.
+    expect(q.topPorts.text).toContain('FROM `ds`.`packets`');
+    expect(q.topPorts.text).toContain('GROUP BY t, sensor, ip_version, src, src6, proto, dport, class, tool, label, country, asn');
   });
 });
 
@@ -101,19 +109,22 @@ describe('top ports / series / sources / profile / trends SQL', () => {
   it('top ports by sources', () => {
     const input = { range: { from: NOW - H, to: NOW }, filters: {}, by: 'sources' as const, limit: 5 };
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
-    expect(q.ports.text).toContain('FROM `ds`.`port_1m`');
+    // Minute grain: computed from the raw packets of the range, filters applied to the packets.
+    expect(flat(q.ports.text)).toContain(flat(`FROM (SELECT
+      toStartOfMinute(ts) AS t`));
+    expect(q.ports.text).toContain(`FROM \`ds\`.\`packets\`\nWHERE ts >= toDateTime(${NOW - H}, 'UTC') AND ts < toDateTime(${NOW}, 'UTC')`);
     expect(q.ports.text).toContain('ORDER BY sources DESC, packets DESC, proto, port\nLIMIT 5');
     expect(q.ports.text).not.toContain(' IN (SELECT');
-    // Minute grain: the total comes from the port rollups (total rollups start at hours).
-    expect(q.total.text).toContain('FROM `ds`.`port_1m`');
+    // Minute grain: the total comes from the port rows too (total rollups start at hours).
+    expect(q.total.text).toContain('FROM `ds`.`packets`');
   });
 
   it('top ports by packets over a month: whole days from day rollups, ports chosen before states merge', () => {
     const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {} };
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
-    expect(q.ports.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(q.ports.text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
     expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
-    expect(q.total.text).toContain('SELECT * FROM `ds`.`total_1d`');
+    expect(q.total.text).toContain('FROM `ds`.`total_1d`');
   });
 
   it('5-minute series buckets minute rollups with toStartOfFiveMinute; rank counts ports strictly above', () => {
@@ -121,7 +132,8 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const plan = planPortSeries(input, NOW, 14);
     const q = portSeriesSql(db, plan, input);
     expect(q.buckets.text).toContain('SELECT toUInt32(toStartOfFiveMinute(t)) AS bucket');
-    expect(q.buckets.text).toContain('FROM `ds`.`port_1m`');
+    // From raw packets, the port's filter on the packets (the raw table's primary key) and again on the rows.
+    expect(q.buckets.text).toContain(`FROM \`ds\`.\`packets\`\nWHERE ts >= toDateTime(${NOW - 12 * H}, 'UTC') AND ts < toDateTime(${NOW}, 'UTC') AND proto = 6 AND dport = 23`);
     expect(q.buckets.text).toContain('AND proto = 6\n  AND dport = 23');
     const rank = portsAboveSql(db, plan, input, 42);
     expect(rank.text).toContain('HAVING p > 42');
@@ -133,20 +145,26 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const plan = planPortSeries(input, NOW, 14);
     const q = portSeriesSql(db, plan, input);
     expect(q.buckets.text).toContain('FROM `ds`.`port_1h`');
-    expect(q.buckets.text).not.toContain('port_1d');
-    expect(q.total.text).toContain('SELECT * FROM `ds`.`port_1d`');
-    expect(q.total.text).toContain('SELECT * FROM `ds`.`port_1h`');
-    // The port's filter applies in both tiles.
-    expect(q.total.text.match(/AND dport = 23/g)).toHaveLength(2);
+    expect(q.buckets.text).not.toContain('port_total_1d');
+    expect(q.total.text).toContain('FROM `ds`.`port_total_1d`');
+    expect(q.total.text).toContain('FROM `ds`.`port_1h`');
+    // The port's filter applies in every tile: the hours before and after the whole days, and the days.
+    expect(q.total.text.match(/AND dport = 23/g)).toHaveLength(3);
     const rank = portsAboveSql(db, plan, input, 42);
-    expect(rank.text).toContain('SELECT * FROM `ds`.`port_1d`');
+    expect(rank.text).toContain('FROM `ds`.`port_total_1d`');
+    // With a class filter the day tiles would need port_1h: port_total_1d has no class.
+    const scans = { ...input, filters: parseFilters({ class: 'scan' }) };
+    expect(portSeriesSql(db, planPortSeries(scans, NOW, 14), scans).total.text).not.toContain('port_total_1d');
     expect(rank.text).not.toContain('dport = 23');
   });
 
   it('top sources by packets choose their sources by packets before merging states', () => {
     const input = { range: { from: NOW - 7 * D, to: NOW }, filters: {} };
     const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
-    expect(text).toContain('SELECT * FROM `ds`.`source_1d`');
+    expect(text).toContain('SELECT t, ip_version, src, src6, class, tool, label, country, asn, packets, bytes, first_seen, last_seen, destinations, ports FROM `ds`.`source_total_1d`');
+    // The partial days at the edges: source rows computed from raw packets.
+    expect(text).toContain('FROM `ds`.`packets`');
+    expect(text).toContain('uniqCombinedMerge(17)(ports) AS port_count');
     expect(text).toContain('(ip_version, src, src6) GLOBAL IN (SELECT key FROM (\n  SELECT (ip_version, src, src6) AS key, sum(packets) AS total');
     expect(text).toContain('ORDER BY total DESC, key\n  LIMIT 20))');
   });
@@ -154,34 +172,43 @@ describe('top ports / series / sources / profile / trends SQL', () => {
   it('top sources read source rollups; aliases never shadow columns', () => {
     const input = { range: { from: NOW - D, to: NOW }, filters: parseFilters({ port: 23, proto: 'tcp', country: 'CN' }), by: 'ports' as const };
     const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
-    expect(text).toContain('FROM `ds`.`source_1h`');
+    // A port filter: no source_total_1d (it has no port); raw packets, the filters applied to them.
+    expect(text).not.toContain('source_total_1d');
+    expect(text).toContain(`FROM \`ds\`.\`packets\`\nWHERE ts >= toDateTime(${NOW - D}, 'UTC') AND ts < toDateTime(${NOW}, 'UTC') AND proto = 6 AND dport = 23 AND country = 'CN'`);
     expect(text).toContain('ORDER BY port_count DESC, total_packets DESC, ip_version, src, src6');
+    // The rows computed from raw are a subquery: its aliases are its own columns and do not reach the outer query.
+    const outer = text.replace(/\(SELECT\n {4}toStartOf[\s\S]*?\nGROUP BY t, [^)]*\)/g, '(rows)');
+    expect(outer).toContain('FROM (rows)');
     for (const column of ['packets', 'bytes', 'country', 'asn', 'label', 'tool', 'first_seen', 'last_seen']) {
-      expect(text, column).not.toMatch(new RegExp(`AS ${column}\\b`));
+      expect(outer, column).not.toMatch(new RegExp(`AS ${column}\\b`));
     }
   });
 
   it('a source profile selects one address; fingerprints read at most 7 retained days of raw packets', () => {
     const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {}, ip: '2001:db8::1' };
-    const plan = planSourceProfile(input, NOW, 14, 30);
+    const plan = planSourceProfile(input, NOW, 30);
     expect(plan.raw).toEqual({ from: NOW - 7 * D, to: NOW });
     expect(plan.timeline).toEqual({ interval: '1d', step: D });
     const q = sourceProfileSql(db, plan, input);
     expect(q.totals.text).toContain("ip_version = 6 AND src6 = '\\x20\\x01\\x0d\\xb8\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01'");
     expect(q.timeline.text).toContain('toUInt32(toStartOfDay(t)) AS bucket');
+    // Hour grain: the profile's rows come from raw packets, the address applied to the packets first.
+    expect(q.ports.text).toContain("AND ip_version = 6 AND src6 = '\\x20\\x01");
+    expect(q.ports.text).toContain('FROM `ds`.`packets`');
+    expect(q.totals.text).toContain('FROM `ds`.`source_total_1d`');
     expect(q.fingerprints?.text).toContain('FROM `ds`.`packets`');
     expect(q.fingerprints?.text).toContain(`ts >= toDateTime(${NOW - 7 * D}, 'UTC')`);
-    const old = planSourceProfile({ ...input, range: { from: NOW - 90 * D, to: NOW - 60 * D }, ip: '192.0.2.7' }, NOW, 14, 30);
+    const old = planSourceProfile({ ...input, range: { from: NOW - 90 * D, to: NOW - 60 * D }, ip: '192.0.2.7' }, NOW, 30);
     expect(old.raw).toBeNull();
     expect(sourceProfileSql(db, old, { ...input, ip: '192.0.2.7' }).totals.text).toContain('ip_version = 4 AND src = 3221225991');
-    expect(() => planSourceProfile({ ...input, ip: "1.2.3.4' OR 1=1" }, NOW, 14, 30)).toThrow(/is not an IPv4 or IPv6 address/);
+    expect(() => planSourceProfile({ ...input, ip: "1.2.3.4' OR 1=1" }, NOW, 30)).toThrow(/is not an IPv4 or IPv6 address/);
   });
 
   it('trends group per port and day, keeping ports busy in the recent window', () => {
     const input = { filters: {}, params: { minPackets: 50 } };
     const plan = planTrends(input, NOW);
     const text = trendsSql(db, plan, input).text;
-    expect(text).toContain('FROM `ds`.`port_1d`');
+    expect(text).toContain('FROM `ds`.`port_total_1d`');
     expect(text).toContain(`toUInt16(intDiv(toUInt32(t) - ${plan.baseline.from}, 86400)) AS day`);
     expect(text).toContain('uniqCombinedMerge(17)(sources) AS s, uniqCombinedMerge(17)(destinations) AS d');
     expect(text).toContain('HAVING sumIf(p, day >= 28) >= 50');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandStatement, loadMigrations, splitStatements } from '../../src/store/migrate.js';
-import { ROLLUPS, rollupColumns, rollupDef, rollupSelect } from '../../src/store/rollups.js';
+import { regroupSelect, ROLLUPS, rollupColumns, rollupDef, rollupSelect } from '../../src/store/rollups.js';
 import { sqlQualified } from '../../src/store/sql.js';
 
 describe('splitStatements', () => {
@@ -48,10 +48,32 @@ describe('rollupSelect', () => {
     expect(day).toContain("WHERE ts >= toDateTime(1704067200, 'UTC') AND ts < toDateTime(1704153600, 'UTC')");
   });
   it('selects exactly the table columns, t first', () => {
-    expect(rollupColumns(rollupDef('geo_1d'))).toEqual(['t', 'sensor', 'country', 'asn', 'proto', 'class', 'label', 'packets', 'sources']);
+    expect(rollupColumns(rollupDef('country_1d'))).toEqual(['t', 'sensor', 'country', 'packets', 'sources']);
+    expect(rollupColumns(rollupDef('source_total_1d'))).toEqual([
+      't', 'sensor', 'ip_version', 'src', 'src6', 'class', 'tool', 'label', 'country', 'asn',
+      'packets', 'bytes', 'first_seen', 'last_seen', 'destinations', 'ports',
+    ]);
+    // Computed from raw on read: the per-source hour rows keep the port.
     expect(rollupColumns(rollupDef('source_1h'))).toEqual([
       't', 'sensor', 'ip_version', 'src', 'src6', 'proto', 'dport', 'class', 'tool', 'label', 'country', 'asn',
-      'packets', 'bytes', 'first_seen', 'last_seen', 'destinations',
+      'packets', 'bytes', 'first_seen', 'last_seen', 'destinations', 'ports',
     ]);
+  });
+
+  it('re-aggregates a finer rollup into coarser buckets: counters summed, states merged', () => {
+    const text = regroupSelect(rollupDef('port_1h'), sqlQualified('db', 'port_1h'), 'day', { from: 86_400, to: 3 * 86_400 }, []).text;
+    expect(text).toContain('toStartOfDay(t) AS t');
+    expect(text).toContain('sum(packets) AS packets');
+    expect(text).toContain('uniqCombinedMergeState(17)(sources) AS sources');
+    expect(text).toContain("WHERE t >= toDateTime(86400, 'UTC') AND t < toDateTime(259200, 'UTC')");
+    expect(text).toMatch(/GROUP BY t, sensor, proto, dport, class, tool, label$/);
+  });
+});
+
+describe('frozen migrations', () => {
+  it('keep the checksums databases recorded when they applied them (0004, 0006 and 0007 no longer expand rollup selects)', async () => {
+    const recorded = ['886741b83401', '54cae6b7f5ac', '3ca018866ed2', '29d38a0e8075', 'ecbefadef909', '3eb7c34d6dac', 'caa4c842c715'];
+    const shipped = await loadMigrations('darkscope');
+    expect(shipped.slice(0, 7).map((m) => m.checksum.slice(0, 12))).toEqual(recorded);
   });
 });
