@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.js';
 import { addressKeySql, ROLLUPS, type RollupDef } from '../../src/store/rollups.js';
+import { rollupRows } from './helpers/rollup-rows.js';
 import { col } from '../../src/store/row-decoders.js';
 import { sql, sqlJoin, sqlString, unsafeRawSql, type SqlFragment } from '../../src/store/sql.js';
 import { freshDatabase, type TestDatabase } from './helpers/db.js';
@@ -96,11 +97,11 @@ describe('rollups', () => {
         { partition: col.string });
       expect(parts.map((p) => p.partition), table).toEqual(days);
     }
-    const buckets = await db.store.query(sql`SELECT DISTINCT toUInt32(t) AS t FROM ${db.store.table('port_1d')} ORDER BY t`, { t: col.number });
+    const buckets = await db.store.query(sql`SELECT DISTINCT toUInt32(t) AS t FROM ${db.store.table('port_total_1d')} ORDER BY t`, { t: col.number });
     expect(buckets.map((b) => b.t)).toEqual([dayStart('2024-03-09'), dayStart('2024-03-10'), dayStart('2024-03-11')]);
     const hours = await db.store.query(sql`SELECT DISTINCT toUInt32(t) % 3600 AS r FROM ${db.store.table('port_1h')}`, { r: col.number });
     expect(hours).toEqual([{ r: 0 }]);
-    const text = await db.store.query(sql`SELECT toString(min(t)) AS s FROM ${db.store.table('port_1d')}`, { s: col.string });
+    const text = await db.store.query(sql`SELECT toString(min(t)) AS s FROM ${db.store.table('port_total_1d')}`, { s: col.string });
     expect(text[0]?.s).toBe('2024-03-09 00:00:00');
   });
 
@@ -113,15 +114,15 @@ describe('rollups', () => {
     const e = exact[0]!;
     expect(e.s).toBeGreaterThan(2000);
     expect(e.s6).toBeGreaterThan(100);
-    for (const table of ['port_1m', 'port_1h', 'port_1d']) {
+    for (const table of ['port_1m', 'port_1h', 'port_total_1d', 'total_1h', 'total_1d']) {
       const got = await db.store.query(
-        sql`SELECT uniqCombinedMerge(17)(sources) AS s, uniqCombinedMerge(17)(destinations) AS d FROM ${db.store.table(table)}`,
+        sql`SELECT uniqCombinedMerge(17)(sources) AS s, uniqCombinedMerge(17)(destinations) AS d FROM ${rollupRows(db.store, table)}`,
         { s: col.uint64AsNumber, d: col.uint64AsNumber });
       expect(Math.abs(got[0]!.s - e.s) / e.s, table).toBeLessThan(0.01);
       expect(Math.abs(got[0]!.d - e.d) / e.d, table).toBeLessThan(0.01);
     }
-    for (const table of ['geo_1h', 'geo_1d']) {
-      const got = await db.store.query(sql`SELECT uniqCombinedMerge(17)(sources) AS s FROM ${db.store.table(table)}`, { s: col.uint64AsNumber });
+    for (const table of ['country_1h', 'country_1d']) {
+      const got = await db.store.query(sql`SELECT uniqCombinedMerge(17)(sources) AS s FROM ${rollupRows(db.store, table)}`, { s: col.uint64AsNumber });
       expect(Math.abs(got[0]!.s - e.s) / e.s, table).toBeLessThan(0.01);
     }
   });
@@ -136,11 +137,20 @@ describe('rollups', () => {
     const expected = await db.store.query(
       sql`SELECT toString(tuple(ip_version, src, hex(src6), min(toUInt32(ts)), max(toUInt32(ts)), count())) AS k
           FROM ${db.store.table('packets')} GROUP BY ip_version, src, src6`, { k: col.string });
-    for (const table of ['source_1h', 'source_1d']) {
+    for (const table of ['source_1h', 'source_total_1d']) {
       const got = await db.store.query(
         sql`SELECT toString(tuple(ip_version, src, hex(src6), toUInt32(minMerge(first_seen)), toUInt32(maxMerge(last_seen)), sum(packets))) AS k
-            FROM ${db.store.table(table)} GROUP BY ip_version, src, src6`, { k: col.string });
+            FROM ${rollupRows(db.store, table)} GROUP BY ip_version, src, src6`, { k: col.string });
       expect(got.map((g) => g.k).sort(), table).toEqual(expected.map((x) => x.k).sort());
     }
+    // Each source's ports, counted from the `ports` states of its day rows, within 1% of exact (exact for few ports).
+    const ports = await db.store.query(
+      sql`SELECT toString(tuple(ip_version, src, hex(src6))) AS k, uniqExact(proto, dport) AS n FROM ${db.store.table('packets')} GROUP BY ip_version, src, src6`,
+      { k: col.string, n: col.uint64AsNumber });
+    const counted = new Map((await db.store.query(
+      sql`SELECT toString(tuple(ip_version, src, hex(src6))) AS k, uniqCombinedMerge(17)(ports) AS n FROM ${db.store.table('source_total_1d')} GROUP BY ip_version, src, src6`,
+      { k: col.string, n: col.uint64AsNumber })).map((r) => [r.k, r.n]));
+    expect(ports.length).toBeGreaterThan(100);
+    for (const p of ports) expect(Math.abs((counted.get(p.k) ?? -1) - p.n), p.k).toBeLessThanOrEqual(Math.max(0, Math.floor(p.n * 0.01)));
   });
 });
