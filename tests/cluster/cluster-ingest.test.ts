@@ -90,7 +90,7 @@ describe('two ingesters on different sensors at once', () => {
     for (const i of [0, 2]) {
       const s = db.node(i);
       const raw = await countOn(s, 'packets_local');
-      const rollup = await s.query(sql`SELECT sum(packets) AS n FROM ${s.table('source_1h_local')}`, { n: col.uint64AsNumber });
+      const rollup = await s.query(sql`SELECT sum(packets) AS n FROM ${s.table('source_total_1d_local')}`, { n: col.uint64AsNumber });
       expect(rollup[0]?.n).toBe(raw);
     }
   });

@@ -120,7 +120,7 @@ describe('a replica stopped during ingest and restarted', () => {
     expect(raw[0]! + raw[2]!).toBe(PACKETS);
     // (Not compared with raw per shard: if the stop cut an insert between its raw part and its views' parts,
     // the ingest rebuilt that day's rollups at the end, and rebuilt port and geo rows may sit on either shard.)
-    for (const table of ['port_1m_local', 'port_1h_local', 'source_1h_local', 'geo_1d_local']) {
+    for (const table of ['port_1h_local', 'port_total_1d_local', 'source_total_1d_local', 'country_1d_local', 'mix_1d_local']) {
       const sums = await Promise.all([0, 1, 2, 3].map(async (i) => {
         const s = db.node(i);
         const x = await s.query(sql`SELECT sum(packets) AS n FROM ${s.table(table)}`, { n: col.uint64AsNumber });

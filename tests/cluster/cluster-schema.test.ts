@@ -148,15 +148,15 @@ describe('darkscope cluster check', () => {
     const json = JSON.parse((await runCli([...args(), '--json'])).stdout) as { nodes: Array<{ missingTables: string[]; replicas: unknown[] }>; problems: string[] };
     expect(json.problems).toEqual([]);
     expect(json.nodes).toHaveLength(4);
-    for (const n of json.nodes) expect(n.replicas).toHaveLength(14);
+    for (const n of json.nodes) expect(n.replicas).toHaveLength(20);
   });
 
   it('names the node and the table when a table is missing on one node: exit 1', async () => {
     const node3 = db.spec.nodes[3]!;
-    await db.node(3).command(sql`DROP TABLE ${db.node(3).table('geo_1d_mv')}`);
+    await db.node(3).command(sql`DROP TABLE ${db.node(3).table('country_1d_mv')}`);
     const r = await runCli(args());
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`shard 2 replica 2 (127.0.0.1:${node3.tcpPort}) lacks geo_1d_mv`);
+    expect(r.stdout).toContain(`shard 2 replica 2 (127.0.0.1:${node3.tcpPort}) lacks country_1d_mv`);
   });
 
   it('refuses without cluster mode', async () => {

@@ -1,7 +1,8 @@
 /**
- * Property: the scan events and DoS attacks darkscope keeps up to date at
- * ingest (activity_1m, filled batch by batch by its view) equal the events a
- * single pass over the same packets finds (tests/helpers/event-traffic.ts),
+ * Property: the scan events and DoS attacks darkscope assembles from its
+ * per-minute activity rows (activity_1m, computed from the stored raw packets
+ * by the event query) equal the events a single pass over the same packets
+ * finds (tests/helpers/event-traffic.ts),
  * for random traffic cut into random files and random batch sizes, crossing
  * midnight (a partition boundary) and gaps just under and over the expiry.
  * Each run ingests under a sensor of its own in one database.

@@ -23,7 +23,7 @@ import { saveSensorDarknets } from '../../src/store/sensors.js';
 import { ip4n } from '../helpers/frames.js';
 import { runCli } from '../helpers/run-cli.js';
 import { nth, SYN_ACK, writeProbeFiles, type Probe } from '../helpers/event-traffic.js';
-import { freshDatabase, truncateTestTable, type TestDatabase } from './helpers/db.js';
+import { freshDatabase, type TestDatabase } from './helpers/db.js';
 import { ingestFiles } from './helpers/in-process-ingest.js';
 import { tempDir, type TempDir } from './helpers/ingest.js';
 import { dayStart } from './helpers/packets.js';
@@ -226,11 +226,10 @@ describe('kept whole', () => {
     expect([await scanEvents(ctx, { range: DAY, filters: {} }), await dosAttacks(ctx, { range: DAY, filters: {} })]).toEqual(before);
   });
 
-  it('rebuilding from raw gives the same events', async () => {
+  it('events come from the raw packets: a rollup rebuild leaves them as they were', async () => {
     const ctx = withoutCache(queryContext(loadConfig({}), db.store, { now: () => D + 2 * 86_400 }));
     const before = [await scanEvents(ctx, { range: DAY, filters: {} }), await dosAttacks(ctx, { range: DAY, filters: {} })];
-    await truncateTestTable(db.store, 'activity_1m');
-    expect((await scanEvents(ctx, { range: DAY, filters: {} })).events).toEqual([]);
+    expect((before[0] as { events: unknown[] }).events.length).toBeGreaterThan(0);
     await rebuildRollups(db.store, { from: '2024-06-03', to: '2024-06-04' });
     expect([await scanEvents(ctx, { range: DAY, filters: {} }), await dosAttacks(ctx, { range: DAY, filters: {} })]).toEqual(before);
   });

@@ -78,7 +78,7 @@ describe('runQuery', () => {
 describe('unique sources from source rollups', () => {
   it('the source-key expression counts exactly like the port rollups (IPv6 included)', async () => {
     const rows = await runQuery(ctx(), 'keys', sql`SELECT
-        (SELECT uniqCombined(17)(${SOURCE_KEY_SQL}) FROM ${db.store.table('source_1h')}) AS from_sources,
+        (SELECT uniqCombined(17)(${SOURCE_KEY_SQL}) FROM ${db.store.table('source_total_1d')}) AS from_sources,
         (SELECT uniqCombinedMerge(17)(sources) FROM ${db.store.table('port_1h')}) AS from_ports,
         (SELECT uniqExact(src_key) FROM ${db.store.table('packets')}) AS exact`,
     { from_sources: col.uint64AsNumber, from_ports: col.uint64AsNumber, exact: col.uint64AsNumber });

@@ -40,9 +40,9 @@ export function migrateCommand(ctx: CliContext, setExit: (code: number) => void)
 
 export function retentionCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   const cmd = new Command('retention')
-    .description('Drop raw-packet partitions older than --raw-days and minute rollups older than --minute-days; hour and day rollups are kept')
+    .description('Drop raw-packet partitions older than --raw-days (and days of the first design\'s minute rollups, port_1m, older than --minute-days); hour and day rollups are kept')
     .option('--raw-days <n>', 'days of raw packets to keep (env DARKSCOPE_RETENTION_RAW_DAYS; default 30)')
-    .option('--minute-days <n>', 'days of 1-minute rollups to keep (env DARKSCOPE_RETENTION_MINUTE_DAYS; default 14)')
+    .option('--minute-days <n>', 'days of the first design\'s 1-minute rollups (port_1m, kept by migration 0008, no longer filled) to keep (env DARKSCOPE_RETENTION_MINUTE_DAYS; default 14)')
     .option('--dry-run', 'list what would be dropped, drop nothing');
   return addStoreOptions(cmd).action(withStoreAction(ctx, setExit, async (c, o) => {
     const cfg = loadConfig(c.env, overridesFrom(o));
@@ -51,7 +51,7 @@ export function retentionCommand(ctx: CliContext, setExit: (code: number) => voi
       const r = await applyRetention(store, { rawDays: cfg.retention.rawDays, minuteDays: cfg.retention.minuteDays, dryRun: o.dryRun === true });
       const verb = r.dryRun ? 'would drop' : 'dropped';
       for (const d of r.dropped) c.stdout.write(`${verb} ${d.table} ${d.day} (${d.rows} rows)\n`);
-      c.stderr.write(`retention: ${verb} ${r.dropped.length} partition(s); keeping ${cfg.retention.rawDays} days of raw packets and ${cfg.retention.minuteDays} days of minute rollups\n`);
+      c.stderr.write(`retention: ${verb} ${r.dropped.length} partition(s); keeping ${cfg.retention.rawDays} days of raw packets and ${cfg.retention.minuteDays} days of the old minute rollups\n`);
       return 0;
     } finally {
       await store.close();

@@ -111,13 +111,16 @@ export function renderForCluster(statement: string, database: string, cluster: s
 }
 
 const CREATED = new RegExp(`^CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS ${NAME}\\.${NAME}`);
+const DROPPED = new RegExp(`^DROP TABLE IF EXISTS ${NAME}\\.${NAME}`);
 
-/** Names of the tables and views that rendered statements create (in order). */
+/** Names of the tables and views that rendered statements leave behind: created, and not dropped by a later statement (in order). */
 export function createdNames(statements: readonly string[]): string[] {
   const out: string[] = [];
   for (const s of statements) {
     const m = CREATED.exec(s);
     if (m?.[2] !== undefined && !out.includes(m[2])) out.push(m[2]);
+    const d = DROPPED.exec(s);
+    if (d?.[2] !== undefined && out.includes(d[2])) out.splice(out.indexOf(d[2]), 1);
   }
   return out;
 }
