@@ -55,8 +55,9 @@ describe('total rollups (migration 0006)', () => {
     await ingestFiles(db.store, [first.path], { sensor: 'a' });
 
     const res = await migrate(db.store);
-    // 0007 (activity) comes after: its backfill reads the same 120 days of raw packets.
-    expect(res.applied.map((m) => m.name)).toEqual(['total_rollups', 'activity']);
+    // 0007 (activity) comes after: its backfill reads the same 120 days of raw packets; 0008 (the second
+    // rollup design) then fills its tables from the first design's 120 days (port_1h keeps its view).
+    expect(res.applied.map((m) => m.name)).toEqual(['total_rollups', 'activity', 'rollups_v2']);
     for (const grain of ['1h', '1d'] as const) {
       const { total, port } = await compare(grain);
       expect(total.length).toBeGreaterThan(grain === '1h' ? 2000 : 100);
