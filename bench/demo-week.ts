@@ -9,7 +9,7 @@
  * The week moves with the clock, so the capture is written for the current
  * hour (and reused within that hour) under bench/.data/demo-week/.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { demoLabels, demoScenario, DEMO_DARKNET, DEMO_SENSOR } from '../src/demo/scenario.js';
 import { col } from '../src/store/row-decoders.js';
 import { sql } from '../src/store/sql.js';
@@ -28,7 +28,7 @@ export interface DemoWeek {
   readonly ingestArgs: readonly string[];
 }
 
-/** The demo week's capture and labels file under `dataDir`, written unless this hour's exist. */
+/** The demo week's capture and labels file under `dataDir`, written unless this hour's exists (earlier hours' captures are deleted). */
 export async function demoWeek(dataDir: string, nowMs = Date.now()): Promise<DemoWeek> {
   const scenario = demoScenario(nowMs);
   const startSec = scenario.startSec ?? 0;
@@ -38,7 +38,10 @@ export async function demoWeek(dataDir: string, nowMs = Date.now()): Promise<Dem
   const file = `${dir}demo-week-${endSec}.pcap`;
   const labels = `${dir}labels.csv`;
   writeFileSync(labels, demoLabels());
-  if (!existsSync(file)) await writeSynthCapture(file, scenario);
+  if (!existsSync(file)) {
+    for (const old of readdirSync(dir)) if (/^demo-week-\d+\.pcap$/.test(old)) rmSync(`${dir}${old}`);
+    await writeSynthCapture(file, scenario);
+  }
   return {
     file, labels, packets: scenario.packets, startSec, endSec,
     ingestArgs: ['--sensor', DEMO_SENSOR, '--darknet', DEMO_DARKNET, '--labels', labels],

@@ -292,13 +292,16 @@ async function main(): Promise<void> {
       lines.push('engines side by side:');
       for (const t of targets) {
         const ds = ingestSummaries.find((x) => x.engine === t.name && x.pipeline === 'darkscope');
-        const q = queryFigures.find((x) => x.engine === t)?.q;
+        const found = queryFigures.find((x) => x.engine === t);
+        const q = found?.q;
         const part = (name: string) => {
           const f = q?.queries.find((x) => x.name === name);
           return f === undefined ? '' : `  ${name} p50/p95 ${fmt(f.p50Ms)}/${fmt(f.p95Ms)} ms`;
         };
+        const demo = found?.demo.queries.find((x) => x.name === 'sources/top');
         const ingest = ds === undefined ? '' : `ingest ${fmt(ds.packetsPerSec / 1e3, 1)} k packets/s, RSS darkscope ${fmt(ds.peakRssMb)} MB, ClickHouse ${fmt(ds.serverPeakRssMb)} MB`;
-        lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}`);
+        lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}` +
+          `${demo === undefined ? '' : `  demo-week sources/top p50/p95 ${fmt(demo.p50Ms)}/${fmt(demo.p95Ms)} ms`}`);
       }
     }
   } catch (e) {
