@@ -1,10 +1,14 @@
 /**
  * Query latency and API throughput on a seeded history (bench/seed-rollups.ts):
  *
- *   summary        over the last 30 days (hour rollups)
- *   ports/top      over the last 30 days (hour rollups)
+ *   summary        over the last 30 days (hour grain: whole days from the day rollups, the ends from the hour rollups)
+ *   ports/top      over the last 30 days (likewise)
  *   port series    23/TCP over the last 30 days at 1h
- *   sources/top    over the last 7 days (source_1h)
+ *   sources/top    over the last 7 days (whole days from source_total_1d, the ends from raw packets: none in the seed)
+ *
+ * The seeded history has no raw packets, so the ends of the 7-day sources
+ * range cost nothing there. measureDemoWeek() therefore also times summary
+ * and sources/top over the demo week ingested for real (bench/demo-week.ts).
  *
  * Each query runs through darkscope's query layer (src/query/*, the same
  * executors the API and the CLI call, with their server-side limits) once to
@@ -37,6 +41,7 @@ import { createStoreClient } from '../src/store/client.js';
 import { col } from '../src/store/row-decoders.js';
 import { sql, sqlIdent, sqlString } from '../src/store/sql.js';
 import type { Server } from './ingest-compare.js';
+import { ingestDemoWeek, type DemoWeek } from './demo-week.js';
 import { FULL_SEED, QUICK_SEED, seedRollups, type SeedResult } from './seed-rollups.js';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
@@ -149,20 +154,37 @@ interface Case {
   readonly run: () => Promise<{ grain: string; answer: string }>;
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function summaryCase(ctx: QueryContext, from: string, target?: Case['target']): Case {
+  return {
+    name: 'summary',
+    request: `/api/v1/summary?from=${from}`,
+    target,
+    run: async () => {
+      const s = await summary(ctx, rangeQueryFrom({ from }, ctx));
+      const top = s.topPorts.ports[0];
+      return { grain: s.grain, answer: `${s.totals.packets} packets, ${s.totals.sources} sources, top ${top?.label ?? '-'} ${pct(top?.share ?? 0)}` };
+    },
+  };
+}
+
+function topSourcesCase(ctx: QueryContext, from: string): Case {
+  return {
+    name: 'sources/top',
+    request: `/api/v1/sources/top?from=${from}`,
+    run: async () => {
+      const t = await topSources(ctx, rangeQueryFrom({ from }, ctx));
+      const s = t.sources[0];
+      return { grain: t.grain, answer: s === undefined ? 'none' : `top ${s.ip}: ${s.packets} packets, ${s.ports} ports` };
+    },
+  };
+}
+
 function cases(ctx: QueryContext): Case[] {
   const r30 = () => rangeQueryFrom({ from: '-30d' }, ctx);
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
-    {
-      name: 'summary',
-      request: '/api/v1/summary?from=-30d',
-      target: { p50Ms: TARGETS.p50Ms, p95Ms: TARGETS.p95Ms },
-      run: async () => {
-        const s = await summary(ctx, r30());
-        const top = s.topPorts.ports[0];
-        return { grain: s.grain, answer: `${s.totals.packets} packets, ${s.totals.sources} sources, top ${top?.label ?? '-'} ${pct(top?.share ?? 0)}` };
-      },
-    },
+    summaryCase(ctx, '-30d', { p50Ms: TARGETS.p50Ms, p95Ms: TARGETS.p95Ms }),
     {
       name: 'ports/top',
       request: '/api/v1/ports/top?from=-30d',
@@ -180,15 +202,7 @@ function cases(ctx: QueryContext): Case[] {
         return { grain: p.grain, answer: `${p.points.length} points, rank ${p.rank ?? '-'}, ${p.total.sources} sources` };
       },
     },
-    {
-      name: 'sources/top',
-      request: '/api/v1/sources/top?from=-7d',
-      run: async () => {
-        const t = await topSources(ctx, rangeQueryFrom({ from: '-7d' }, ctx));
-        const s = t.sources[0];
-        return { grain: t.grain, answer: s === undefined ? 'none' : `top ${s.ip}: ${s.packets} packets, ${s.ports} ports` };
-      },
-    },
+    topSourcesCase(ctx, '-7d'),
   ];
 }
 
@@ -282,17 +296,8 @@ async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: st
   }
 }
 
-export async function measureQueries(server: Pick<Server, 'url' | 'username' | 'password'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
-  const log = opts.log ?? (() => undefined);
-  const runs = opts.runs ?? (opts.quick ? 10 : 30);
-  const budgetMs = (opts.budgetSec ?? (opts.quick ? 8 : 10)) * 1000;
-  const minRuns = opts.quick ? 3 : 5;
-  const apiSeconds = opts.apiSeconds ?? (opts.quick ? 3 : 10);
-  const connections = opts.connections ?? 10;
-
-  const seed = opts.seeded === true ? null : await seedRollups(server, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
-  log(`query: ${seed === null ? `measuring ${db} as seeded before` : `seeded ${db} in ${seed.seconds.toFixed(0)} s`}; ${runs} runs per query`);
-
+/** The bench's configuration (rate limit off, 60 s query timeout) for `db` on `server`, and a store client (close it). */
+function benchStore(server: Pick<Server, 'url' | 'username' | 'password'>, db: string): { env: Record<string, string>; cfg: ReturnType<typeof loadConfig>; store: ReturnType<typeof createStoreClient> } {
   const env = {
     DARKSCOPE_CLICKHOUSE_URL: server.url,
     DARKSCOPE_CLICKHOUSE_USER: server.username,
@@ -310,6 +315,24 @@ export async function measureQueries(server: Pick<Server, 'url' | 'username' | '
     database: cfg.clickhouse.database,
     requestTimeoutMs: (QUERY_TIMEOUT_SEC + 30) * 1000,
   });
+  return { env, cfg, store };
+}
+
+/** Timed runs per query, the time budget per query, and the least runs (QueryBenchOptions). */
+function runPlan(opts: QueryBenchOptions): { runs: number; budgetMs: number; minRuns: number } {
+  return { runs: opts.runs ?? (opts.quick ? 10 : 30), budgetMs: (opts.budgetSec ?? (opts.quick ? 8 : 10)) * 1000, minRuns: opts.quick ? 3 : 5 };
+}
+
+export async function measureQueries(server: Pick<Server, 'url' | 'username' | 'password'>, db: string, opts: QueryBenchOptions): Promise<QueryFigures> {
+  const log = opts.log ?? (() => undefined);
+  const { runs, budgetMs, minRuns } = runPlan(opts);
+  const apiSeconds = opts.apiSeconds ?? (opts.quick ? 3 : 10);
+  const connections = opts.connections ?? 10;
+
+  const seed = opts.seeded === true ? null : await seedRollups(server, db, opts.quick ? QUICK_SEED : FULL_SEED, { log });
+  log(`query: ${seed === null ? `measuring ${db} as seeded before` : `seeded ${db} in ${seed.seconds.toFixed(0)} s (migration to 0008 ${seed.migrationSec.toFixed(1)} s)`}; ${runs} runs per query`);
+
+  const { env, cfg, store } = benchStore(server, db);
   try {
     const settle = await waitForMerges(store, db);
     log(`query: ${settle.settled ? `merges settled after ${settle.seconds.toFixed(0)} s` : `merges still running after ${SETTLE_LIMIT_SEC} s; measuring anyway`}`);
@@ -334,6 +357,42 @@ export async function measureQueries(server: Pick<Server, 'url' | 'username' | '
     if (opts.keep !== true && opts.seeded !== true) {
       await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => undefined);
     }
+    await store.close();
+  }
+}
+
+export interface DemoWeekQueryFigures {
+  readonly packets: number;
+  /** Wall seconds of `darkscope ingest` of the week (all views). */
+  readonly ingestSec: number;
+  readonly settle: { readonly seconds: number; readonly settled: boolean };
+  readonly queries: LatencyFigures[];
+}
+
+/**
+ * summary and sources/top over the last 7 days of the demo week, ingested for
+ * real into `db` (dropped and recreated, dropped again at the end): unlike the
+ * seeded history it has raw packets, so the hours at the ends of the range
+ * that the source family reads from raw cost what they cost.
+ */
+export async function measureDemoWeek(server: Server, db: string, week: DemoWeek, bin: string, opts: QueryBenchOptions): Promise<DemoWeekQueryFigures> {
+  const log = opts.log ?? (() => undefined);
+  const { runs, budgetMs, minRuns } = runPlan(opts);
+  const ingestSec = await ingestDemoWeek(server, db, week, bin);
+  log(`query: demo week (${week.packets} packets) ingested into ${db} in ${ingestSec.toFixed(1)} s`);
+  const { cfg, store } = benchStore(server, db);
+  try {
+    const settle = await waitForMerges(store, db);
+    const ctx = queryContext(cfg, store);
+    const queries: LatencyFigures[] = [];
+    for (const c of [summaryCase(ctx, '-7d'), topSourcesCase(ctx, '-7d')]) {
+      const f = await measure(c, runs, budgetMs, minRuns);
+      log(`query: demo week ${f.name} p50 ${f.p50Ms.toFixed(0)} ms p95 ${f.p95Ms.toFixed(0)} ms (${f.grain}; ${f.answer})${f.errors > 0 ? `; ${f.errors} errors: ${f.firstError}` : ''}`);
+      queries.push(f);
+    }
+    return { packets: week.packets, ingestSec, settle, queries };
+  } finally {
+    if (opts.keep !== true) await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => undefined);
     await store.close();
   }
 }

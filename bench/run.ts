@@ -5,10 +5,10 @@
  *   npm run bench                 all parts, both engines (about 30 minutes on 2 cores)
  *   npm run bench -- --quick      a 5-minute subset (smaller captures, 1 round)
  *   npm run bench -- --parts parse,ingest --packets 5000000 --rounds 3
- *   npm run bench -- --parts query    seeded rollups: query latency, API throughput
+ *   npm run bench -- --parts query    seeded rollups (migrated to 0008 in place): query latency, API throughput; the demo week's sources/top and summary
  *   npm run bench -- --parts cluster --cluster-packets 1000000
  *   npm run bench -- --parts watch    ingest --watch: lag per rotated file, backlog packets/s, idle CPU/RSS
- *   npm run bench -- --parts rollups  the server's time for raw alone, all views and each view; rollup rows and states per packet
+ *   npm run bench -- --parts rollups  the server's time for raw alone, all views and each view; rollup rows and states per packet (bench capture and demo week)
  *
  * Both engines side by side in one run (`--engines embedded,server`, the
  * default): darkscope's embedded ClickHouse, started on a store under
@@ -32,10 +32,13 @@ import { measureQueries, type QueryFigures } from './query-latency.js';
 import { ensureTshark } from './tshark-ingest.js';
 import { runSampled } from './proc-sampler.js';
 import { measureWatch, type WatchFigures } from './watch-follow.js';
-import { measureRollupCost, type RollupCostFigures } from './rollup-cost.js';
+import { measureRollupCost, type RollupCapture, type RollupCostFigures } from './rollup-cost.js';
+import { demoWeek } from './demo-week.js';
+import { measureDemoWeek, type DemoWeekQueryFigures } from './query-latency.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = `${ROOT}bench/.data/`;
+const BIN = `${ROOT}bin/darkscope.js`;
 
 interface Args {
   quick: boolean;
@@ -200,18 +203,25 @@ async function main(): Promise<void> {
     }
     if (args.parts.has('rollups')) {
       const figures: RollupCostFigures[] = [];
+      const week = await demoWeek(DATA);
+      const captures: RollupCapture[] = [
+        { name: 'synthetic capture', file, packets: args.packets },
+        { name: 'demo week', file: week.file, packets: week.packets, ingestArgs: week.ingestArgs },
+      ];
       for (const t of targets) {
-        log(`rollups on ${t.label}: the server's INSERT ... SELECT of ${fmt(args.packets)} packets with no view, all views, each view`);
-        const r = await measureRollupCost(t, file, args.packets, { rounds: args.rounds, log });
-        figures.push(r);
-        const perPacket = (n: number) => fmt(n / r.packets, 2);
-        const rows = r.perView.reduce((a, v) => a + v.rows, 0);
-        const states = r.perView.reduce((a, v) => a + v.states, 0);
-        lines.push(`rollups on ${t.label} (the server copying ${fmt(r.packets)} stored packets, median of ${r.rounds}; rows right after the insert):`,
-          `  raw table alone ${fmt(r.rawOnlySec, 2)} s; with every view ${fmt(r.allViewsSec, 2)} s (${fmt(r.allViewsSec / r.rawOnlySec, 1)}x raw); ` +
-          `${perPacket(rows)} rollup rows and ${perPacket(states)} unique-count states per packet`);
-        for (const v of r.perView) {
-          lines.push(`    ${v.table.padEnd(12)} raw + this view ${fmt(v.sec, 2).padStart(6)} s (+${fmt(Math.max(0, v.sec - r.rawOnlySec), 2)} s)  ${perPacket(v.rows)} rows/packet  ${perPacket(v.states)} states/packet`);
+        for (const c of captures) {
+          log(`rollups on ${t.label}, ${c.name}: the server's INSERT ... SELECT of ${fmt(c.packets)} packets with no view, all views, each view`);
+          const r = await measureRollupCost(t, c, { rounds: args.rounds, log });
+          figures.push(r);
+          const perPacket = (n: number) => fmt(n / r.packets, 2);
+          const rows = r.perView.reduce((a, v) => a + v.rows, 0);
+          const states = r.perView.reduce((a, v) => a + v.states, 0);
+          lines.push(`rollups on ${t.label}, ${r.capture} (the server copying ${fmt(r.packets)} stored packets, median of ${r.rounds}; rows right after the insert):`,
+            `  raw table alone ${fmt(r.rawOnlySec, 2)} s; with every view (${r.views.length}) ${fmt(r.allViewsSec, 2)} s (${fmt(r.allViewsSec / r.rawOnlySec, 1)}x raw); ` +
+            `${perPacket(rows)} rollup rows and ${perPacket(states)} unique-count states per packet`);
+          for (const v of r.perView) {
+            lines.push(`    ${v.table.padEnd(16)} raw + this view ${fmt(v.sec, 2).padStart(6)} s (+${fmt(Math.max(0, v.sec - r.rawOnlySec), 2)} s)  ${perPacket(v.rows)} rows/packet  ${perPacket(v.states)} states/packet`);
+          }
         }
       }
       results.rollups = figures;
@@ -228,20 +238,25 @@ async function main(): Promise<void> {
         `  ${fmt(n).padStart(10)} packets  darkscope peak RSS ${fmt(r.peakRssMb).padStart(4)} MB (ClickHouse ${fmt(r.serverPeakRssMb)} MB)  ${fmt(r.packetsPerSec / 1e3, 1).padStart(6)} k packets/s  cpu ${fmt(r.cpuSec, 1)} s${r.stored === n ? '' : `  (stored ${fmt(r.stored)})`}`;
       lines.push(`memory and throughput (darkscope ingest alone, all rollups, on ${t.label}):`, row(args.midPackets, small), row(args.bigPackets, large));
     }
-    const queryFigures: Array<{ engine: Server; q: QueryFigures }> = [];
+    const queryFigures: Array<{ engine: Server; q: QueryFigures; demo: DemoWeekQueryFigures }> = [];
     if (args.parts.has('query')) {
+      const week = await demoWeek(DATA);
       for (const t of targets) {
         log(`query on ${t.label}: seeding rollups, then query latency and API throughput`);
         const q = await measureQueries(t, 'bench_query', { quick: args.quick, log });
-        queryFigures.push({ engine: t, q });
+        log(`query on ${t.label}: the demo week, ingested, then summary and sources/top over it`);
+        const demo = await measureDemoWeek(t, 'bench_query_demo', week, BIN, { quick: args.quick, log });
+        queryFigures.push({ engine: t, q, demo });
         const seed = q.seed;
         if (seed === null) throw new Error('the query part seeds its own database');
         const sz = seed.size;
         const m = (n: number) => `${fmt(n / 1e6, 1)} M`;
         const settled = q.settle.settled ? `merges settled in ${fmt(q.settle.seconds)} s` : `merges still running after ${fmt(q.settle.seconds)} s`;
         lines.push(`query on ${t.label} (timed runs after a warm-up; ${settled}; 1-min load average ${fmt(q.loadAvg.before, 1)} before, ${fmt(q.loadAvg.after, 1)} after):`,
-          `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour, ${sz.minuteDays} d of minute rollups in ${fmt(seed.seconds)} s ` +
-          `(port_1h ${m(seed.rows.port_1h)} rows, port_1d ${m(seed.rows.port_1d)}, source_1h ${m(seed.rows.source_1h)}); ` +
+          `  seed: ${sz.dayDays} d of day, ${sz.hourDays} d of hour rollups (first design, ${sz.sourceDays} d of source rollups) in ${fmt(seed.seconds)} s, ` +
+          `of which the migration to 0008 ${fmt(seed.migrationSec, 1)} s ` +
+          `(port_1h ${m(seed.rows.port_1h)} rows, port_total_1d ${m(seed.rows.port_total_1d)}, source_total_1d ${m(seed.rows.source_total_1d)}, ` +
+          `country_1h ${m(seed.rows.country_1h)}, mix_1h ${m(seed.rows.mix_1h)}); ` +
           `a day: ${m(seed.lastDay.packets)} packets, ${fmt(seed.lastDay.ports)} ports, ${fmt(seed.lastDay.sources)} sources`);
         for (const x of q.queries) {
           const target = x.target === undefined ? '' : `  (target p50 < ${x.target.p50Ms}, p95 < ${x.target.p95Ms})`;
@@ -252,8 +267,12 @@ async function main(): Promise<void> {
             `${fmt(a.requestsPerSec, 1)} requests/s (${fmt(a.requests)} responses of ${fmt(a.sent)} requests), latency p50 ${fmt(a.latencyP50Ms)} ms p99 ${fmt(a.latencyP99Ms)} ms` +
             `${a.errors + a.non2xx > 0 ? `, ${a.errors} errors, ${a.non2xx} non-2xx` : ''}  (target >= ${a.target} requests/s)`);
         }
+        lines.push(`  demo week, not seeded (${fmt(demo.packets)} packets ingested for real in ${fmt(demo.ingestSec, 1)} s; raw packets read at the ends of the range):`);
+        for (const x of demo.queries) {
+          lines.push(`  ${x.request.padEnd(52)} ${x.grain.padEnd(6)} p50 ${fmt(x.p50Ms).padStart(6)} ms  p95 ${fmt(x.p95Ms).padStart(6)} ms  ${String(x.runs).padStart(2)} runs${x.errors > 0 ? `  ${x.errors} errors: ${x.firstError?.slice(0, 200)}` : ''}`);
+        }
       }
-      results.query = Object.fromEntries(queryFigures.map(({ engine, q }) => [engine.name, q]));
+      results.query = Object.fromEntries(queryFigures.map(({ engine, q, demo }) => [engine.name, { ...q, demoWeek: demo }]));
     }
     if (args.parts.has('watch')) {
       const figures: WatchFigures[] = [];
@@ -273,13 +292,16 @@ async function main(): Promise<void> {
       lines.push('engines side by side:');
       for (const t of targets) {
         const ds = ingestSummaries.find((x) => x.engine === t.name && x.pipeline === 'darkscope');
-        const q = queryFigures.find((x) => x.engine === t)?.q;
+        const found = queryFigures.find((x) => x.engine === t);
+        const q = found?.q;
         const part = (name: string) => {
           const f = q?.queries.find((x) => x.name === name);
           return f === undefined ? '' : `  ${name} p50/p95 ${fmt(f.p50Ms)}/${fmt(f.p95Ms)} ms`;
         };
+        const demo = found?.demo.queries.find((x) => x.name === 'sources/top');
         const ingest = ds === undefined ? '' : `ingest ${fmt(ds.packetsPerSec / 1e3, 1)} k packets/s, RSS darkscope ${fmt(ds.peakRssMb)} MB, ClickHouse ${fmt(ds.serverPeakRssMb)} MB`;
-        lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}`);
+        lines.push(`  ${t.label.padEnd(34)} ${ingest}${part('summary')}${part('ports/top')}${part('sources/top')}` +
+          `${demo === undefined ? '' : `  demo-week sources/top p50/p95 ${fmt(demo.p50Ms)}/${fmt(demo.p95Ms)} ms`}`);
       }
     }
   } catch (e) {

@@ -1,22 +1,38 @@
 /**
- * Seeds the rollup tables of a fresh darkscope database with a long history at
- * realistic cardinality, generated inside ClickHouse (INSERT ... SELECT from
+ * Seeds a fresh darkscope database with a long rollup history at realistic
+ * cardinality, generated inside ClickHouse (INSERT ... SELECT from
  * numbers(N)), never through raw packets: a year of raw darknet traffic would
  * be billions of rows.
  *
- *   day rollups     port_1d, geo_1d      `dayDays` days (a year)
- *   hour rollups    port_1h, geo_1h      `hourDays` days (60)
- *   minute rollups  port_1m              `minuteDays` days (14)
- *   source rollups  source_1h, source_1d `sourceDays` days (8)
- *   total rollups   total_1h, total_1d   merged from port_1h and port_1d by migration 0006's backfill
+ * The history is written the way a real store came by it: the database is
+ * migrated up to 0007 only (the first rollup design), the old rollup tables
+ * are seeded, and then `migrate` applies 0008 (the second design, issue #14),
+ * whose INSERT ... SELECT statements fill the new tables from the old ones,
+ * exactly as an in-place upgrade does. The time of that `migrate` is
+ * reported (SeedResult.migrationSec): the upgrade's cost at this scale.
+ *
+ *   old day rollups     port_1d, geo_1d        `dayDays` days (a year)
+ *   old hour rollups    port_1h, geo_1h        `hourDays` days (60)
+ *   old source rollups  source_1h, source_1d   `sourceDays` days (8)
+ *   totals              total_1h, total_1d     merged from port_1h and port_1d by migration 0006's backfill
+ *   after 0008          port_total_1d, mix_1d (from port_1d), mix_1h (from port_1h), country_1h (geo_1h),
+ *                       country_1d (geo_1d), source_total_1d (source_1d); port_1h and the totals unchanged
+ *
+ * The old tables stay, as in an upgraded store. There are no raw packets: what
+ * darkscope now computes from raw on read (minute ports, source hours, scan
+ * activity) reads nothing here. So the hours at either end of an hour-grain
+ * range, which the source family now reads from raw packets, cost nothing in
+ * this database (bench/README.md, "query"; the demo-week measurement covers
+ * them).
  *
  * The source rollups cover the last days only: each row's destinations state
  * takes up to 8 bytes per distinct destination (until uniqCombined switches to
  * HyperLogLog, about 80 KB at precision 17), i.e. a few bytes per packet, so a
- * year of them is many GB and would take far longer to write than the rest. The measured top sources read source_1h over 7 days.
+ * year of them is many GB and would take far longer to write than the rest.
+ * The measured top sources read 7 days (source_total_1d for the whole days).
  *
- * All three grains end with today (UTC); hour and minute buckets stop at the
- * current hour / minute. The model, per time bucket of each grain:
+ * Both grains end with today (UTC); hour buckets stop at the current hour.
+ * The model, per time bucket of each grain:
  *
  *   ports    `ports` port rows ranked by popularity, packets ∝ rank^-1.05
  *            (Zipf-like) with ±20% noise per bucket. Ranks 1-26 are NICTER's
@@ -43,7 +59,6 @@
  * back from the table), a day per INSERT (older days several); so port_1h,
  * geo_1h and source_1h agree. The day rollups of the hour days are merged from their hours (the
  * states merged with -MergeState); older days are generated at day grain.
- * port_1m is generated on its own at per-minute scales.
  *
  * Destination states: every row's unique-destinations state holds about as
  * many addresses of the /16 darknet (198.18.0.0/16) as the row has packets.
@@ -53,14 +68,17 @@
  * are real states of the right size (the cost of reading and merging them is
  * the real one); only their contents repeat between rows.
  */
-import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { isInsert, loadMigrations } from '../src/store/migrate.js';
+import { createStoreClient, type StoreClient } from '../src/store/client.js';
+import { defaultMigrationsDir, isInsert, loadMigrations, migrate } from '../src/store/migrate.js';
+import { ALL_ROLLUPS } from '../src/store/rollups.js';
 import { backfillSettings, OPTIONAL_SETTINGS } from '../src/store/server-settings.js';
+import { sql, sqlIdent } from '../src/store/sql.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = `${ROOT}bin/darkscope.js`;
 const DAY = 86_400;
 
 export interface GrainSize {
@@ -75,12 +93,10 @@ export interface GrainSize {
 export interface SeedSize {
   readonly dayDays: number;
   readonly hourDays: number;
-  readonly minuteDays: number;
   /** The last days that also get source rollups (source_1h, source_1d). */
   readonly sourceDays: number;
   readonly day: GrainSize;
   readonly hour: GrainSize;
-  readonly minute: GrainSize;
   /** Addresses active on a given day (excluding the 64 heavy scanners). */
   readonly activeSources: number;
   /** New addresses entering the active window each day. */
@@ -91,30 +107,26 @@ export interface SeedSize {
   readonly concurrency: number;
 }
 
-/** The issue's seed: a year of day rollups, 60 days of hour and 14 of minute rollups. About 2 M packets a day. */
+/** The issue's seed: a year of day rollups, 60 days of hour rollups. About 2 M packets a day. */
 export const FULL_SEED: SeedSize = {
   dayDays: 365,
   hourDays: 60,
-  minuteDays: 14,
   sourceDays: 8,
   day: { ports: 25_000, topSources: 30_000, topPackets: 225_000 },
   hour: { ports: 4_000, topSources: 4_000, topPackets: 11_000 },
-  minute: { ports: 300, topSources: 120, topPackets: 250 },
   activeSources: 400_000,
   churnPerDay: 30_000,
   daysPerInsert: 5,
   concurrency: 2,
 };
 
-/** `--quick`: a month of day rollups, a week of hour rollups, a day of minute rollups, smaller buckets. */
+/** `--quick`: a month of day rollups, a week of hour rollups, smaller buckets. */
 export const QUICK_SEED: SeedSize = {
   dayDays: 30,
   hourDays: 7,
-  minuteDays: 1,
   sourceDays: 7,
   day: { ports: 8_000, topSources: 8_000, topPackets: 150_000 },
   hour: { ports: 1_500, topSources: 1_500, topPackets: 6_000 },
-  minute: { ports: 150, topSources: 60, topPackets: 150 },
   activeSources: 100_000,
   churnPerDay: 10_000,
   daysPerInsert: 10,
@@ -147,18 +159,20 @@ export interface SeedResult {
   /** uniqCombined precision of the schema's unique-count states. */
   readonly precision: number;
   readonly seconds: number;
-  /** Seconds until the last INSERT returned. */
+  /** Seconds until the last INSERT into the old rollups returned. */
   readonly insertSec: number;
-  /** Seconds spent waiting for background merges after the inserts. */
-  readonly mergeWaitSec: number;
+  /** Seconds of `migrate` from 0007 to the current schema (0008's backfill of the new rollups from the old ones, then its views). */
+  readonly migrationSec: number;
+  /** Seconds spent waiting for background merges of the old rollups before the migration, and of the new ones after it. */
+  readonly mergeWaitSec: { readonly before: number; readonly after: number };
   /** Seconds of INSERT per target table (concurrent statements add up). */
   readonly timings: Record<string, number>;
   readonly rows: Record<string, number>;
   /** Compressed bytes on disk per table. */
   readonly bytes: Record<string, number>;
-  /** Packets and unique sources of the last full day (from port_1d). */
+  /** Packets, ports and unique sources of the last full day (from port_total_1d). */
   readonly lastDay: { readonly packets: number; readonly ports: number; readonly sources: number };
-  /** Unique sources over the last 7 days (port_1h) and the source_1h rows they span. */
+  /** Unique sources over the last 7 days (port_1h) and the source_total_1d rows of the whole days among them. */
   readonly week: { readonly sources: number; readonly sourceRows: number };
 }
 
@@ -240,7 +254,7 @@ GROUP BY l, v`);
   }
 
   /** port_* rows of `nBuckets` buckets from `start`, generated. */
-  async ports(table: 'port_1m' | 'port_1h' | 'port_1d', g: GrainSize, start: number, nBuckets: number, bucketSec: number): Promise<void> {
+  async ports(table: 'port_1h' | 'port_1d', g: GrainSize, start: number, nBuckets: number, bucketSec: number): Promise<void> {
     await this.run(`INSERT INTO ${this.table(table)} (sensor, t, proto, dport, class, tool, label, packets, bytes, sources, destinations)
 SELECT '${SEED_SENSOR}', t, proto, dport, class, tool, label, sp, sb, su, s
 FROM (
@@ -320,9 +334,13 @@ async function pool(tasks: Array<() => Promise<void>>, n: number): Promise<void>
   await Promise.all(Array.from({ length: Math.max(1, n) }, worker));
 }
 
-export const SEED_TABLES = ['port_1m', 'port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d', 'total_1h', 'total_1d'] as const;
+/** The old rollups the seed writes (migration 0003 and 0006), kept after 0008 as in an upgraded store. */
+export const SEEDED_TABLES = ['port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d', 'total_1h', 'total_1d'] as const;
+/** The rollups queries read after 0008 (ALL_ROLLUPS), filled from the old ones by its backfill. */
+export const READ_TABLES = ALL_ROLLUPS.map((r) => r.table);
+/** The last migration of the first rollup design: the seeded database is migrated this far before seeding. */
+const OLD_SCHEMA_VERSION = 7;
 
-/** A fresh `db` (dropped if it exists) migrated by `darkscope migrate`. */
 /** Where to seed: a ClickHouse HTTP endpoint and its user. */
 export interface SeedTarget {
   readonly url: string;
@@ -334,22 +352,37 @@ function client(t: SeedTarget, timeoutMs: number): ClickHouseClient {
   return createClient({ url: t.url, username: t.username, password: t.password, request_timeout: timeoutMs, log: { level: ClickHouseLogLevel.OFF } });
 }
 
-export async function freshDatabase(t: SeedTarget, db: string): Promise<void> {
-  const ch = client(t, 600_000);
-  try {
-    await ch.command({ query: `DROP DATABASE IF EXISTS \`${db}\`` });
-  } finally {
-    await ch.close();
-  }
-  execFileSync(process.execPath, [BIN, 'migrate', '--database', db], {
-    env: { ...process.env, DARKSCOPE_CLICKHOUSE_URL: t.url, DARKSCOPE_CLICKHOUSE_USER: t.username, DARKSCOPE_CLICKHOUSE_PASSWORD: t.password },
-    stdio: 'ignore',
-  });
+function store(t: SeedTarget, db: string): StoreClient {
+  return createStoreClient({ url: t.url, username: t.username, password: t.password, database: db, requestTimeoutMs: 1_800_000 });
 }
 
 /**
- * Creates `db` afresh and fills its rollups (see the file header). `now`
- * (epoch seconds) is where the history ends.
+ * A fresh `db` (dropped if it exists) migrated with darkscope's migrations up
+ * to version `upTo`: the shipped files up to that version, copied to a
+ * temporary directory for migrate()'s `migrationsDir`. Their checksums are
+ * those of the shipped files, so a later full `migrate` accepts them.
+ */
+export async function freshDatabase(t: SeedTarget, db: string, upTo = Infinity): Promise<void> {
+  const src = defaultMigrationsDir();
+  const dir = await mkdtemp(join(tmpdir(), 'darkscope-seed-migrations-'));
+  const s = store(t, db);
+  try {
+    for (const f of await readdir(src)) {
+      const v = /^(\d{4})_/.exec(f);
+      if (v !== null && Number(v[1]) <= upTo) await copyFile(join(src, f), join(dir, f));
+    }
+    await s.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(db)}`);
+    await migrate(s, { migrationsDir: dir });
+  } finally {
+    await s.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates `db` afresh at schema version 0007, fills its old rollups, then
+ * migrates it to the current schema (see the file header). `now` (epoch
+ * seconds) is where the history ends.
  */
 export async function seedRollups(t: SeedTarget, db: string, s: SeedSize, opts: { now?: number; log?: (msg: string) => void } = {}): Promise<SeedResult> {
   const log = opts.log ?? (() => undefined);
@@ -357,7 +390,7 @@ export async function seedRollups(t: SeedTarget, db: string, s: SeedSize, opts: 
   const today = Math.floor(now / DAY) * DAY;
   const t0 = performance.now();
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-  await freshDatabase(t, db);
+  await freshDatabase(t, db, OLD_SCHEMA_VERSION);
   const ch = client(t, 1_800_000);
   try {
     // The unique-count precision the schema was migrated with (uniqCombined(N)), read back from the table.
@@ -398,11 +431,6 @@ export async function seedRollups(t: SeedTarget, db: string, s: SeedSize, opts: 
       if (Math.floor(done / 50) > Math.floor(before / 50) || done === older) log(`seed: ${done}/${older} older days of day rollups (${elapsed()})`);
     }), s.concurrency);
 
-    // Minute history, a day per INSERT.
-    const minuteDays = Array.from({ length: s.minuteDays }, (_, i) => today - (s.minuteDays - 1 - i) * DAY);
-    await pool(minuteDays.map((day) => () => seed.ports('port_1m', s.minute, day, buckets(day, 60), 60)), s.concurrency);
-    log(`seed: ${s.minuteDays} days of minute rollups (${elapsed()})`);
-
     await seed.run(`DROP TABLE ${seed.table('seed_dest_lib')}`);
     // The total rollups, merged from the port rollups by migration 0006's own
     // backfill statements (they run while the totals are empty, as here).
@@ -418,37 +446,54 @@ VALUES ('${SEED_SENSOR}', ['${SEED_DARKNET}'], 65536, toDateTime(${now}, 'UTC'))
 
     // Let the background merges of the freshly written parts finish, as they
     // would have long ago on a server that collected this history.
-    const tm = performance.now();
-    while (performance.now() - tm < 120_000 && (await seed.scalar(`SELECT count() FROM system.merges WHERE database = '${db}'`)) > 0) {
-      await new Promise((r) => setTimeout(r, 500));
+    const settle = async (): Promise<number> => {
+      const tm = performance.now();
+      while (performance.now() - tm < 120_000 && (await seed.scalar(`SELECT count() FROM system.merges WHERE database = '${db}'`)) > 0) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return (performance.now() - tm) / 1000;
+    };
+    const before = await settle();
+
+    // The upgrade: 0008 fills the new rollups from the old ones, then creates its views.
+    const tu = performance.now();
+    const up = store(t, db);
+    try {
+      const r = await migrate(up);
+      if (r.applied.length === 0) throw new Error(`migrate applied nothing to ${db}: it was expected to apply 0008`);
+      log(`seed: migrated ${r.applied.map((a) => a.file).join(', ')} in ${((performance.now() - tu) / 1000).toFixed(1)} s (${elapsed()})`);
+    } finally {
+      await up.close();
     }
-    const mergeWaitSec = (performance.now() - tm) / 1000;
+    const migrationSec = (performance.now() - tu) / 1000;
+    const mergeWaitSec = { before, after: await settle() };
 
     const rows: Record<string, number> = {};
     const bytes: Record<string, number> = {};
-    for (const t of SEED_TABLES) {
+    for (const t of [...SEEDED_TABLES, ...READ_TABLES.filter((x) => !(SEEDED_TABLES as readonly string[]).includes(x))]) {
       const where = `WHERE active AND database = '${db}' AND table = '${t}'`;
       rows[t] = await seed.scalar(`SELECT sum(rows) FROM system.parts ${where}`);
       bytes[t] = await seed.scalar(`SELECT sum(bytes) FROM system.parts ${where}`);
     }
     const y = `toDateTime(${today - DAY}, 'UTC')`;
     const lastDay = {
-      packets: await seed.scalar(`SELECT sum(packets) FROM ${seed.table('port_1d')} WHERE t = ${y}`),
-      ports: await seed.scalar(`SELECT count() FROM (SELECT proto, dport FROM ${seed.table('port_1d')} WHERE t = ${y} GROUP BY proto, dport)`),
-      sources: await seed.scalar(`SELECT uniqCombinedMerge(${precision})(sources) FROM ${seed.table('port_1d')} WHERE t = ${y}`),
+      packets: await seed.scalar(`SELECT sum(packets) FROM ${seed.table('port_total_1d')} WHERE t = ${y}`),
+      ports: await seed.scalar(`SELECT count() FROM (SELECT proto, dport FROM ${seed.table('port_total_1d')} WHERE t = ${y} GROUP BY proto, dport)`),
+      sources: await seed.scalar(`SELECT uniqCombinedMerge(${precision})(sources) FROM ${seed.table('port_total_1d')} WHERE t = ${y}`),
     };
+    // A 7-day range's whole days: the six before today (today and the first partial day are hour tiles, read from raw).
     const d7 = `t >= toDateTime(${today - 6 * DAY}, 'UTC')`;
     const week = {
       sources: await seed.scalar(`SELECT uniqCombinedMerge(${precision})(sources) FROM ${seed.table('port_1h')} WHERE ${d7}`),
-      sourceRows: await seed.scalar(`SELECT count() FROM ${seed.table('source_1h')} WHERE ${d7}`),
+      sourceRows: await seed.scalar(`SELECT count() FROM ${seed.table('source_total_1d')} WHERE ${d7} AND t < toDateTime(${today}, 'UTC')`),
     };
-    return { database: db, size: s, precision, seconds: (performance.now() - t0) / 1000, insertSec, mergeWaitSec, timings: seed.timings, rows, bytes, lastDay, week };
+    return { database: db, size: s, precision, seconds: (performance.now() - t0) / 1000, insertSec, migrationSec, mergeWaitSec, timings: seed.timings, rows, bytes, lastDay, week };
   } finally {
     await ch.close();
   }
 }
 
-// `tsx bench/seed-rollups.ts URL DATABASE [--quick] [--day-days N] [--hour-days N] [--minute-days N]`: seed by hand
+// `tsx bench/seed-rollups.ts URL DATABASE [--quick] [--day-days N] [--hour-days N]`: seed by hand
 // (user and password from DARKSCOPE_CLICKHOUSE_USER / DARKSCOPE_CLICKHOUSE_PASSWORD).
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
@@ -458,7 +503,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   };
   const [url, db] = argv.filter((a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1].startsWith('--') || argv[i - 1] === '--quick'));
   if (url === undefined || db === undefined) {
-    process.stderr.write('usage: tsx bench/seed-rollups.ts CLICKHOUSE_URL DATABASE [--quick] [--day-days N] [--hour-days N] [--minute-days N]\n');
+    process.stderr.write('usage: tsx bench/seed-rollups.ts CLICKHOUSE_URL DATABASE [--quick] [--day-days N] [--hour-days N]\n');
     process.exit(2);
   }
   const base = argv.includes('--quick') ? QUICK_SEED : FULL_SEED;
@@ -466,7 +511,6 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     ...base,
     dayDays: opt('day-days') ?? base.dayDays,
     hourDays: opt('hour-days') ?? base.hourDays,
-    minuteDays: opt('minute-days') ?? base.minuteDays,
   };
   const target = { url, username: process.env.DARKSCOPE_CLICKHOUSE_USER ?? 'default', password: process.env.DARKSCOPE_CLICKHOUSE_PASSWORD ?? '' };
   const r = await seedRollups(target, db, size, { log: (m) => process.stderr.write(`${m}\n`) });
