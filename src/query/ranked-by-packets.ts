@@ -10,12 +10,15 @@
 import { sql, type SqlFragment } from '../store/sql.js';
 import { PORT_KEY_SQL, type RowsSql } from './rollup-families.js';
 
-/** `key IN (the `limit` values of key with the most packets in rows)`, for `rows.where([...])`. */
-export function topByPacketsCondition(rows: RowsSql, key: SqlFragment, limit: SqlFragment): SqlFragment {
+/**
+ * `key IN (the `limit` values of key with the most packets in rows)`, for
+ * `rows.clause([...])`. `keyColumns` are the columns `key` is made of: the
+ * ranking reads only those and packets, never a unique-count state.
+ */
+export function topByPacketsCondition(rows: RowsSql, key: SqlFragment, keyColumns: readonly string[], limit: SqlFragment): SqlFragment {
   return sql`${key} GLOBAL IN (SELECT key FROM (
   SELECT ${key} AS key, sum(packets) AS total
-  FROM ${rows.from}
-  ${rows.where()}
+  ${rows.clause([], [...keyColumns, 'packets'])}
   GROUP BY key
   ORDER BY total DESC, key
   LIMIT ${limit}))`;
@@ -24,8 +27,7 @@ export function topByPacketsCondition(rows: RowsSql, key: SqlFragment, limit: Sq
 /** Ports by packets; `measures` are the SELECT items after `proto, dport AS port` and must include `packets`. */
 export function portsByPacketsSql(rows: RowsSql, measures: SqlFragment, limit: SqlFragment): SqlFragment {
   return sql`SELECT proto, dport AS port, ${measures}
-FROM ${rows.from}
-${rows.where([topByPacketsCondition(rows, PORT_KEY_SQL, limit)])}
+${rows.clause([topByPacketsCondition(rows, PORT_KEY_SQL, ['proto', 'dport'], limit)])}
 GROUP BY proto, dport
 ORDER BY packets DESC, proto, port`;
 }

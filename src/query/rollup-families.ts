@@ -193,35 +193,54 @@ export function tilesFor(family: Family, grain: Grain, range: TimeRange, needed:
 
 const DAY = 86_400;
 
-/** The rows a query aggregates: `FROM ${from} ${where([...])}`. */
+/** The rows a query aggregates: `FROM ${from} ${where([...])}`, or `${clause([...])}`. */
 export interface RowsSql {
   readonly from: SqlFragment;
   /** The WHERE clause (or nothing), with `outer` conditions added. */
   where(outer?: readonly SqlFragment[]): SqlFragment;
+  /**
+   * `FROM ... WHERE ...` with the `outer` conditions applied inside every
+   * tile (not after the union, which ClickHouse 18.16 would read whole), and,
+   * when `columns` is given, only those columns (and t) read from each tile:
+   * a ranking by packets then reads no unique-count state at all.
+   */
+  clause(outer?: readonly SqlFragment[], columns?: readonly string[]): SqlFragment;
 }
 
 /**
  * The rollup rows of `family` in `range` that pass the filters and `extra`,
  * read tile by tile (see tilesFor): one table with a WHERE, or a UNION ALL of
- * the day table and the hour table, each with its own WHERE. Conditions given
- * to `where()` apply to the rows after the union.
+ * the day table and the hour tables, each with its own WHERE and the same
+ * columns (`t`, the columns needed, the family's measures). Conditions given
+ * to `where()` apply to the rows after the union; those given to `clause()`
+ * inside each tile.
  */
 export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, extra: readonly SqlFragment[] = [], columns?: readonly string[]): RowsSql {
   const tiles = tilesFor(family, grain, range, neededColumns(family, f, columns));
   const filters = [...filterConditions(f), ...extra];
   const tileFrom = (t: Tile) => fromSql(db, family, t.grain, t.range, f, columns, extra);
   if (tiles.length === 1) {
-    return { from: tileFrom(tiles[0] as Tile), where: (outer = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]) };
+    const from = tileFrom(tiles[0] as Tile);
+    const where = (outer: readonly SqlFragment[] = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]);
+    return { from, where, clause: (outer = []) => sql`FROM ${from}\n${where(outer)}` };
   }
   // Tables of one family differ in their dimensions: each tile lists the same columns, in the same order.
   const needed = neededColumns(family, f, columns);
-  const list = sqlJoin(['t', ...needed, ...finestDef(family).measures.map((m) => m.name)].map((c) => unsafeRawSql(c)));
-  const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t)}
-  ${conditionsSql([...rangeConditions(t.range), ...filters])}`);
-  const from = sql`(
+  const union = (outer: readonly SqlFragment[], only?: readonly string[]) => {
+    const names = only ?? [...needed, ...finestDef(family).measures.map((m) => m.name)];
+    const list = sqlJoin(['t', ...names.filter((c) => c !== 't')].map((c) => unsafeRawSql(c)));
+    const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t)}
+  ${conditionsSql([...rangeConditions(t.range), ...filters, ...outer])}`);
+    return sql`(
   ${sqlJoin(selects, unsafeRawSql('\n  UNION ALL\n  '))}
 )`;
-  return { from, where: (outer = []) => conditionsSql(outer) };
+  };
+  const from = union([]);
+  return {
+    from,
+    where: (outer = []) => conditionsSql(outer),
+    clause: (outer = [], only) => sql`FROM ${outer.length === 0 && only === undefined ? from : union(outer, only)}`,
+  };
 }
 
 const PRECISION = unsafeRawSql(String(UNIQ_PRECISION));

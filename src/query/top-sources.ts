@@ -73,10 +73,9 @@ export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): S
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], SOURCE_MEASURE_DIMENSIONS);
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
-  const chosen = by !== 'packets' ? [] : [topByPacketsCondition(rows, sql`(ip_version, src, src6)`, limit)];
+  const chosen = by !== 'packets' ? [] : [topByPacketsCondition(rows, sql`(ip_version, src, src6)`, ['ip_version', 'src', 'src6'], limit)];
   return sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
-FROM ${rows.from}
-${rows.where(chosen)}
+${rows.clause(chosen)}
 GROUP BY ip_version, src, src6
 ORDER BY ${ORDER[by]}, ip_version, src, src6
 LIMIT ${limit}`;

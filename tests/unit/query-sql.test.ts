@@ -124,6 +124,9 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
     expect(q.ports.text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
     expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
+    // The ranking reads no state; the chosen ports' condition applies inside every tile (day, and the hours at each end).
+    expect(q.ports.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
+    expect(q.ports.text.match(/AND toUInt32\(proto\) \* 65536 \+ dport GLOBAL IN/g)).toHaveLength(3);
     expect(q.total.text).toContain('FROM `ds`.`total_1d`');
   });
 
