@@ -30,11 +30,11 @@ export function sourceDashboard(): DashboardSpec {
   const rawNote = `${filterNote(FILTERS)} From raw packets, so only the part of the range they are kept for (DARKSCOPE_RETENTION_RAW_DAYS).`;
   d.row('Summary')
     .panel('Packets', dayNote, statPanel('short'), 6, 4,
-      single(`SELECT sum(packets) AS total_packets\nFROM ${sourceDayRows([], FILTERS)}`, ['total_packets']))
+      single(`SELECT sum(packets) AS total_packets\nFROM ${sourceDayRows([], FILTERS, ['packets'])}`, ['total_packets']))
     .panel('Distinct ports', `Distinct (protocol, port) pairs. ${dayNote}`, statPanel('short'), 6, 4,
-      single(`SELECT ${uniq('ports')} AS port_count\nFROM ${sourceDayRows([], FILTERS)}`, ['port_count']))
+      single(`SELECT ${uniq('ports')} AS port_count\nFROM ${sourceDayRows([], FILTERS, ['ports'])}`, ['port_count']))
     .panel('Darknet IPs hit', `Distinct destination addresses. ${dayNote}`, statPanel('short'), 6, 4,
-      single(`SELECT ${uniq('destinations')} AS targets\nFROM ${sourceDayRows([], FILTERS)}`, ['targets']))
+      single(`SELECT ${uniq('destinations')} AS targets\nFROM ${sourceDayRows([], FILTERS, ['destinations'])}`, ['targets']))
     .panel('Active hours', `Hours with at least one packet. ${rawNote}`, statPanel('short'), 6, 4,
       single(`SELECT uniqExact(toStartOfHour(ts)) AS active_hours\nFROM packets\nWHERE ${where(PACKETS, FILTERS)}`, ['active_hours']));
 
@@ -59,7 +59,7 @@ FROM (
       table(`SELECT cl AS class, tl AS tool, p AS packets
 FROM (
   SELECT toString(class) AS cl, toString(tool) AS tl, sum(packets) AS p
-  FROM ${sourceDayRows(['class', 'tool'], FILTERS)}
+  FROM ${sourceDayRows(['class', 'tool'], FILTERS, ['packets'])}
   GROUP BY cl, tl
   ORDER BY p DESC, cl, tl
 )`, [str('class'), str('tool'), num('packets')]))
@@ -67,7 +67,7 @@ FROM (
       table(`SELECT if(c = '', 'unknown', c) AS country, if(a = 0, 'unknown', concat('AS', toString(a))) AS asn, if(l = '', '-', l) AS label, p AS packets
 FROM (
   SELECT country AS c, asn AS a, label AS l, sum(packets) AS p
-  FROM ${sourceDayRows(['country', 'asn', 'label'], FILTERS)}
+  FROM ${sourceDayRows(['country', 'asn', 'label'], FILTERS, ['packets'])}
   GROUP BY c, a, l
   ORDER BY p DESC, c, a, l
   LIMIT 20

@@ -251,27 +251,40 @@ export function seriesOverGrains(family: Family, filters: readonly Filter[], col
 const FIRST_WHOLE_DAY = 'intDiv(toUInt32($__fromTime) + 86399, 86400) * 86400';
 const LAST_WHOLE_DAY = 'intDiv(toUInt32($__toTime), 86400) * 86400';
 
+/** The measures of source_total_1d rows, and the aggregate over raw packets that gives each. */
+const SOURCE_DAY_MEASURES = Object.freeze({
+  packets: 'count()',
+  destinations: `uniqCombinedState(${UNIQ_PRECISION})(dst_key)`,
+  ports: `uniqCombinedState(${UNIQ_PRECISION})(${PORT_KEY})`,
+});
+export type SourceDayMeasure = keyof typeof SOURCE_DAY_MEASURES;
+
 /**
  * The per-source rows of the range, as source_total_1d rows (`dimensions`
- * of source_total_1d; measures packets, destinations, ports): its whole UTC
- * days from source_total_1d and the rest (the part days at either end, or
+ * of source_total_1d and the `measures` asked for): the whole UTC days of
+ * the range from source_total_1d, the rest (the part days at either end, or
  * all of a range without a whole day) from raw packets, as the query layer
  * tiles a range (src/query/rollup-families.ts, tilesFor). Exact to the
  * second while raw packets are kept; beyond raw retention only the whole
- * days remain. Aggregate with sum(packets) and uniqCombinedMerge(17).
+ * days remain. Aggregate with sum(packets) and uniqCombinedMerge(17). Both
+ * ClickHouse 18.16 and 26.x read only the partitions of the part days for
+ * the raw branch.
  */
-export function sourceDayRows(dimensions: readonly string[], filters: readonly Filter[]): string {
+export function sourceDayRows(dimensions: readonly string[], filters: readonly Filter[], measures: readonly SourceDayMeasure[]): string {
   checkFilters(SOURCE_TOTAL_1D, filters);
   for (const d of dimensions) if (!SOURCE_TOTAL_1D.columns.includes(d)) throw new Error(`source_total_1d has no column ${d}`);
-  const dims = dimensions.map((d) => `${d}, `).join('');
+  if (measures.length === 0) throw new Error('sourceDayRows needs a measure');
+  const rawColumns = [...dimensions, ...measures.map((m) => `${SOURCE_DAY_MEASURES[m]} AS ${m}`)].join(', ');
+  const dayColumns = [...dimensions, ...measures].join(', ');
   const conds = filters.map((f) => `\n      AND ${FILTER_SQL[f]}`).join('');
   const groupBy = dimensions.length === 0 ? '' : `\n    GROUP BY ${dimensions.join(', ')}`;
+  // When the range holds no whole day (FIRST >= LAST), every packet is before FIRST or from LAST on.
   return `(
-    SELECT ${dims}count() AS packets, uniqCombinedState(${UNIQ_PRECISION})(dst_key) AS destinations, uniqCombinedState(${UNIQ_PRECISION})(${PORT_KEY}) AS ports
+    SELECT ${rawColumns}
     FROM packets
-    WHERE $__timeFilter(ts) AND NOT (toUInt32(ts) >= ${FIRST_WHOLE_DAY} AND toUInt32(ts) < ${LAST_WHOLE_DAY})${conds}${groupBy}
+    WHERE $__timeFilter(ts) AND (ts < toDateTime(${FIRST_WHOLE_DAY}) OR ts >= toDateTime(${LAST_WHOLE_DAY}))${conds}${groupBy}
     UNION ALL
-    SELECT ${dims}packets, destinations, ports
+    SELECT ${dayColumns}
     FROM source_total_1d
     WHERE t >= toDateTime(${FIRST_WHOLE_DAY}) AND t < toDateTime(${LAST_WHOLE_DAY})${conds}
   )`;

@@ -137,9 +137,9 @@ interface Range {
   readonly intervalSeconds: number;
 }
 
-const SHORT: Range = { name: '6 hours (minute rollup)', from: T0 - 6 * HOUR, to: T0, intervalSeconds: 60 };
+const SHORT: Range = { name: '6 hours (minutes from raw packets)', from: T0 - 6 * HOUR, to: T0, intervalSeconds: 60 };
 const WEEK: Range = { name: '7 days (hour rollup)', from: T0 - 7 * DAY, to: T0, intervalSeconds: 1800 };
-const QUARTER: Range = { name: '90 days (day rollup)', from: T0 - 90 * DAY, to: T0, intervalSeconds: 86_400 };
+const QUARTER: Range = { name: '90 days (day grain)', from: T0 - 90 * DAY, to: T0, intervalSeconds: 86_400 };
 
 /**
  * Variable states as Grafana would have them: custom options from the JSON,
