@@ -8,7 +8,7 @@ import { DASHBOARD_UIDS } from './constants.js';
 import { single, table, timeseries, num, str } from './clickhouse-query.js';
 import { DashboardSpec } from './dashboard-spec.js';
 import { barsPanel, piePanel, portDashboardUrl, seriesPanel, statPanel, tablePanel } from './panels.js';
-import { filterNote, RANGE_SECONDS, SCAN_EVENTS_PER_PORT_AND_DAY, seriesOverGrains, uniq, where, type Filter } from './sql.js';
+import { COUNTRY_1H, filterNote, measure, PORT_1H, RANGE_SECONDS, SCAN_EVENTS_PER_PORT_AND_DAY, seriesOverGrains, uniq, where, type Filter } from './sql.js';
 import { classVariable, countryVariable, excludeLabelVariable, portFilterVariable, protoVariable, sensorVariable } from './variables.js';
 
 /** Filters every port-rollup panel here applies. */
@@ -20,7 +20,7 @@ const SENSOR_SIZES = `SELECT sensor, argMax(darknet_size, updated_at) AS darknet
 
 function topPorts(proto: 6 | 17): string {
   const filters: Filter[] = ['sensor', 'port', 'class', 'excludeLabel'];
-  const w = where('port', filters, [`proto = ${proto}`]);
+  const w = where(PORT_1H, filters, [`proto = ${proto}`]);
   return `SELECT dport, p AS packets, s AS sources, p / greatest((SELECT sum(packets) FROM port_1h WHERE ${w}), 1) AS share
 FROM (
   SELECT dport, sum(packets) AS p, ${uniq('sources')} AS s
@@ -52,25 +52,25 @@ export function overviewDashboard(): DashboardSpec {
 
   d.row('Summary')
     .panel('Packets', `Packets in the range (hourly port rollup). ${portNote}`, statPanel('short'), 6, 4,
-      single(`SELECT sum(packets) AS packets\nFROM port_1h\nWHERE ${where('port', PORT_FILTERS)}`, ['packets']))
+      single(`SELECT sum(packets) AS packets\nFROM port_1h\nWHERE ${where(PORT_1H, PORT_FILTERS)}`, ['packets']))
     .panel('Unique sources', `Distinct source addresses in the range (HyperLogLog, within 1%). ${portNote}`, statPanel('short'), 6, 4,
-      single(`SELECT ${uniq('sources')} AS sources\nFROM port_1h\nWHERE ${where('port', PORT_FILTERS)}`, ['sources']))
+      single(`SELECT ${uniq('sources')} AS sources\nFROM port_1h\nWHERE ${where(PORT_1H, PORT_FILTERS)}`, ['sources']))
     .panel('Packets per darknet IP', `Packets in the range divided by the darknet size of the selected sensors (sensors table, set by ingest --darknet); 0 when no size is known. ${portNote}`, statPanel('short'), 6, 4,
       single(`SELECT if(size = 0, 0, packets / size) AS packets_per_darknet_ip
 FROM (
   SELECT sum(packets) AS packets,
     (SELECT toFloat64(sum(darknet_size)) FROM (${SENSOR_SIZES})) AS size
   FROM port_1h
-  WHERE ${where('port', PORT_FILTERS)}
+  WHERE ${where(PORT_1H, PORT_FILTERS)}
 )`, ['packets_per_darknet_ip']))
     .panel('Research-scan share', `Share of packets from sources labelled "research" (ignores the exclude-labels filter). ${filterNote(['sensor', 'proto', 'port', 'class'])}`, statPanel('percentunit'), 6, 4,
-      single(`SELECT sumIf(packets, label = 'research') / greatest(sum(packets), 1) AS research_share\nFROM port_1h\nWHERE ${where('port', ['sensor', 'proto', 'port', 'class'])}`, ['research_share']));
+      single(`SELECT sumIf(packets, label = 'research') / greatest(sum(packets), 1) AS research_share\nFROM port_1h\nWHERE ${where(PORT_1H, ['sensor', 'proto', 'port', 'class'])}`, ['research_share']));
 
   d.row('Traffic')
-    .panel('Packets and unique sources', `Per bucket of the panel interval, read from the minute, hour or day rollup depending on the range. ${portNote}`, seriesPanel('short', ['sources']), 24, 8,
-      timeseries(seriesOverGrains('port', (tbl, bucket, grain) => `SELECT ${bucket} AS time, sum(packets) AS packets, ${uniq('sources')} AS sources
-FROM ${tbl}
-WHERE ${where('port', PORT_FILTERS, [grain])}
+    .panel('Packets and unique sources', `Per bucket of the panel interval: minutes from raw packets for ranges up to 6 hours (while raw packets are kept), else hours or, beyond 60 days, days of the hourly port rollup. ${portNote}`, seriesPanel('short', ['sources']), 24, 8,
+      timeseries(seriesOverGrains('port', PORT_FILTERS, [], (rows, bucket, w) => `SELECT ${bucket} AS time, ${measure.packets(rows)} AS packets, ${measure.sources(rows)} AS sources
+FROM ${rows.table}
+WHERE ${w}
 GROUP BY time`), ['packets', 'sources']));
 
   const portLink = (proto: string) => ({ title: 'Port drill-down', url: portDashboardUrl(proto, '${__data.fields.dport}') });
@@ -86,16 +86,16 @@ GROUP BY time`), ['packets', 'sources']));
   sumIf(packets, (proto, dport) IN (
     SELECT proto, dport
     FROM port_1h
-    WHERE ${where('port', PORT_FILTERS)}
+    WHERE ${where(PORT_1H, PORT_FILTERS)}
     GROUP BY proto, dport
     ORDER BY sum(packets) DESC, proto, dport
     LIMIT 10
   )) AS top_10_ports,
   sum(packets) - top_10_ports AS other_ports
 FROM port_1h
-WHERE ${where('port', PORT_FILTERS)}`, ['top_10_ports', 'other_ports']));
+WHERE ${where(PORT_1H, PORT_FILTERS)}`, ['top_10_ports', 'other_ports']));
 
-  const geoFilters: Filter[] = ['sensor', 'proto', 'class', 'excludeLabel', 'country'];
+  const countryFilters: Filter[] = ['sensor', 'proto', 'class', 'excludeLabel', 'country'];
   d.row('Sources')
     .panel('Class mix', `Packets by traffic class: scan, backscatter (replies to spoofed floods), other. ${filterNote(['sensor', 'proto', 'port', 'excludeLabel'])}`, piePanel('short'), 6, 9,
       single(`SELECT
@@ -103,13 +103,13 @@ WHERE ${where('port', PORT_FILTERS)}`, ['top_10_ports', 'other_ports']));
   sumIf(packets, class = 'backscatter') AS backscatter,
   sumIf(packets, class = 'other') AS other
 FROM port_1h
-WHERE ${where('port', ['sensor', 'proto', 'port', 'excludeLabel'])}`, ['scan', 'backscatter', 'other']))
-    .panel('Top countries by unique hosts', `Distinct sources per country (geo rollup); "unknown" = no geolocation. ${filterNote(geoFilters)} Port does not apply: the geo rollups have no port.`, barsPanel('country', 'short'), 10, 9,
+WHERE ${where(PORT_1H, ['sensor', 'proto', 'port', 'excludeLabel'])}`, ['scan', 'backscatter', 'other']))
+    .panel('Top countries by unique hosts', `Distinct sources per country (hourly country rollup); "unknown" = no geolocation. ${filterNote(countryFilters)} Port does not apply: the country rollups have no port.`, barsPanel('country', 'short'), 10, 9,
       table(`SELECT if(c = '', 'unknown', c) AS country, h AS hosts
 FROM (
   SELECT country AS c, ${uniq('sources')} AS h
-  FROM geo_1h
-  WHERE ${where('geo', geoFilters)}
+  FROM country_1h
+  WHERE ${where(COUNTRY_1H, countryFilters)}
   GROUP BY c
   ORDER BY h DESC, c
   LIMIT 10
@@ -124,7 +124,7 @@ FROM (
 FROM (
   SELECT sensor, sum(packets) AS packets
   FROM port_1h
-  WHERE ${where('port', PORT_FILTERS)}
+  WHERE ${where(PORT_1H, PORT_FILTERS)}
   GROUP BY sensor
 ) AS seen
 ANY LEFT JOIN (
@@ -133,7 +133,7 @@ ANY LEFT JOIN (
 ORDER BY sensor`, [str('sensor'), num('darknet_size'), num('packets'), num('packets_per_ip'), num('packets_per_ip_per_day')]));
   d.row('Scan events')
     .panel('Scan events per port and day', 'Horizontal scan events (one source, protocol and port; a gap over 480 s ends one; at least 100 darknet addresses: '
-      + 'Durumeric et al. 2014) starting each day, the 10 busiest ports per day, with their distinct sources; from the activity rollup, '
+      + 'Durumeric et al. 2014) starting each day, the 10 busiest ports per day, with their distinct sources; from raw scan packets (so only while they are kept), '
       + `as darkscope scans and the report count them. ${filterNote(['sensor', 'proto'])}`, tablePanel(), 24, 9,
     table(SCAN_EVENTS_PER_PORT_AND_DAY, [str('day'), str('port_label'), num('events'), num('sources')]));
   return d;

@@ -5,7 +5,9 @@
  * Windows (all end-aligned to whole UTC hours/days, so partial buckets never count):
  * - recent:   the 24 whole hours before `$__toTime` (port_1h)
  *             [R0, R1) with R1 = hour of $__toTime, R0 = R1 - 24 h;
- * - baseline: the D whole UTC days before the day holding R0 (port_1d).
+ * - baseline: the D whole UTC days before the day holding R0 (port_1h in
+ *             UTC day buckets: the conditions filter class and label, which
+ *             the day rollup port_total_1d does not have).
  *
  * Per port, with S/T the recent unique sources/targets and s/t their daily
  * means over the D baseline days (days without traffic count as 0):
@@ -29,7 +31,7 @@ export interface TrendParams {
   readonly baselineDays: string;
   /** SQL expression: least recent unique sources for a port to be listed. */
   readonly minSources: string;
-  /** Extra conditions on the port rollups (dashboard filters or fixed ones), ANDed. */
+  /** Extra conditions on port_1h (dashboard filters or fixed ones), ANDed. */
   readonly conditions: readonly string[];
 }
 
@@ -90,10 +92,10 @@ FROM (
   ANY LEFT JOIN (
     SELECT proto, dport, groupArray(s) AS day_sources, groupArray(d) AS day_targets, groupArray(n) AS day_packets
     FROM (
-      SELECT proto, dport, t, ${uniq('sources')} AS s, ${uniq('destinations')} AS d, sum(packets) AS n
-      FROM port_1d
+      SELECT proto, dport, intDiv(toUInt32(t), 86400) AS day, ${uniq('sources')} AS s, ${uniq('destinations')} AS d, sum(packets) AS n
+      FROM port_1h
       WHERE t >= toDateTime(${baselineStart}) AND t < toDateTime(${BASELINE_END})${and}
-      GROUP BY proto, dport, t
+      GROUP BY proto, dport, day
     )
     GROUP BY proto, dport
   ) AS baseline USING (proto, dport)

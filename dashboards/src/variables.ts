@@ -12,7 +12,7 @@ import {
   type VariableOption,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE } from './constants.js';
-import { SOURCE_TEXT } from './sql.js';
+import { DAYS_OVERLAPPING, SOURCE_TEXT } from './sql.js';
 
 const ALL: VariableOption = { selected: true, text: ['All'], value: ['$__all'] };
 
@@ -34,7 +34,7 @@ function queryVariable(name: string, label: string, sql: string): QueryVariableB
 
 /** Sensors seen in the daily port rollup (multi, All). */
 export function sensorVariable(): QueryVariableBuilder {
-  return queryVariable('sensor', 'Sensor', 'SELECT DISTINCT sensor FROM port_1d ORDER BY sensor')
+  return queryVariable('sensor', 'Sensor', 'SELECT DISTINCT sensor FROM port_total_1d ORDER BY sensor')
     .multi(true)
     .includeAll(true)
     .current(ALL)
@@ -101,7 +101,7 @@ export function classVariable(): CustomVariableBuilder {
  */
 export const NO_LABEL_EXCLUDED = '(none)';
 export function excludeLabelVariable(): QueryVariableBuilder {
-  const sql = `SELECT label FROM (\n  SELECT 'research' AS label\n  UNION ALL SELECT '${NO_LABEL_EXCLUDED}'\n  UNION ALL SELECT DISTINCT label FROM geo_1d WHERE label != ''\n)\nGROUP BY label\nORDER BY label`;
+  const sql = `SELECT label FROM (\n  SELECT 'research' AS label\n  UNION ALL SELECT '${NO_LABEL_EXCLUDED}'\n  UNION ALL SELECT DISTINCT label FROM mix_1d WHERE label != ''\n)\nGROUP BY label\nORDER BY label`;
   return queryVariable('exclude_label', 'Exclude labels', sql)
     .description('Sources carrying these labels (from --labels files) are left out; pick (none) to keep everything.')
     .multi(true)
@@ -111,8 +111,8 @@ export function excludeLabelVariable(): QueryVariableBuilder {
 
 /** Source countries seen (multi, All). */
 export function countryVariable(): QueryVariableBuilder {
-  return queryVariable('country', 'Country', "SELECT DISTINCT country FROM geo_1d WHERE country != '' ORDER BY country")
-    .description('Applies to panels that read per-source or per-country rollups (the port rollups have no country); each panel description lists its filters.')
+  return queryVariable('country', 'Country', "SELECT DISTINCT country FROM country_1d WHERE country != '' ORDER BY country")
+    .description('Applies to panels that read raw packets or the country rollups (the port rollups have no country); each panel description lists its filters.')
     .multi(true)
     .includeAll(true)
     .current(ALL)
@@ -124,7 +124,7 @@ export function countryVariable(): QueryVariableBuilder {
 export function ipVariable(): QueryVariableBuilder {
   // Daily rows whose day overlaps the range (a plain $__timeFilter(t) would
   // miss the day holding the range start, i.e. everything for ranges under a day).
-  const sql = `SELECT ip FROM (\n  SELECT ${SOURCE_TEXT} AS ip, sum(packets) AS p\n  FROM source_1d\n  WHERE t >= toDateTime(intDiv(toUInt32($__fromTime), 86400) * 86400) AND t <= $__toTime\n  GROUP BY ip\n  ORDER BY p DESC, ip\n  LIMIT 100\n)`;
+  const sql = `SELECT ip FROM (\n  SELECT ${SOURCE_TEXT} AS ip, sum(packets) AS p\n  FROM source_total_1d\n  WHERE ${DAYS_OVERLAPPING}\n  GROUP BY ip\n  ORDER BY p DESC, ip\n  LIMIT 100\n)`;
   return queryVariable('ip', 'Source address', sql)
     .description('The 100 busiest sources of the days the range touches (daily rollup); type any IPv4 or IPv6 address to look it up.')
     .allowCustomValue(true)

@@ -15,6 +15,8 @@ import type { ClickHouseTarget } from '../../dashboards/src/clickhouse-query.js'
 import { DASHBOARD_UIDS, DATASOURCE_TYPE, DATASOURCE_UID } from '../../dashboards/src/constants.js';
 import { ALERT_RULES_FILE, DASHBOARD_JSON_DIR, dashboardSpecs, generatedFiles } from '../../dashboards/src/generate.js';
 import { REPO_ROOT, run } from '../../dashboards/src/main.js';
+import { GRAINS, seriesOverGrains, type Filter } from '../../dashboards/src/sql.js';
+import { ROLLUPS } from '../../src/store/rollups.js';
 
 const read = (path: string): Promise<string> => readFile(join(REPO_ROOT, path), 'utf8');
 const specs = dashboardSpecs();
@@ -150,7 +152,7 @@ describe('dashboards', () => {
         // toStartOfInterval is missing on ClickHouse 18.16; these macros expand to it.
         expect(sql, where).not.toMatch(/\$__timeInterval|\$__timeGroup|toStartOfInterval|\$__interval\b|\$__interval_ms/);
         // Rollup rows are partial: state columns are only ever read through uniqCombinedMerge(17).
-        for (const m of sql.matchAll(/\((sources|destinations)[,)]/g)) {
+        for (const m of sql.matchAll(/\((sources|destinations|ports)[,)]/g)) {
           expect(sql.slice(0, m.index), `${where}: ${m[1]} read without uniqCombinedMerge(17)`).toMatch(/uniqCombinedMerge(If|State)?\(17\)$/);
         }
       }
@@ -211,6 +213,50 @@ describe('dashboards', () => {
         }
       }
     }
+  });
+});
+
+describe('tables read', () => {
+  /** Raw packets, the sensors table and the rollups a view fills (migration 0008); not the old rollups left empty. */
+  const READABLE = new Set(['packets', 'sensors', ...ROLLUPS.map((r) => r.table)]);
+  const allSql = (): Array<{ where: string; sql: string }> => [
+    ...dashboards.flatMap((d) => [
+      ...panelsOf(d).flatMap((p) => targetsOf(p).map((t) => ({ where: `${d.uid} / ${p.title}`, sql: t.rawSql }))),
+      ...variablesOf(d).filter((v) => v.type === 'query').map((v) => ({ where: `${d.uid} / $${v.name}`, sql: String(v.query) })),
+    ]),
+    ...alertQueries().map((q) => ({ where: q.uid, sql: q.query.rawSql })),
+  ];
+
+  it('every query reads raw packets, sensors or a rollup that a view still fills', () => {
+    const seen = new Set<string>();
+    for (const { where, sql } of allSql()) {
+      for (const m of sql.matchAll(/\b(?:FROM|(?<!ARRAY )JOIN)\s+([A-Za-z_][\w.]*)/g)) {
+        expect(READABLE.has(m[1]), `${where}: reads ${m[1]}`).toBe(true);
+        seen.add(m[1]);
+      }
+    }
+    // The old rollups are empty on a new database (migration 0008): none may appear anywhere.
+    for (const { where, sql } of allSql()) {
+      expect(sql, where).not.toMatch(/\b(port_1m|port_1d|source_1h|source_1d|geo_1h|geo_1d|activity_1m)\b/);
+    }
+    expect([...seen].sort()).toEqual(['country_1d', 'country_1h', 'mix_1d', 'packets', 'port_1h', 'port_total_1d', 'sensors', 'source_total_1d']);
+  });
+
+  it('a series grain reads its day rollup only when the rollup has every column the panel needs', () => {
+    const tables = (filters: readonly Filter[], columns: readonly string[], family: 'port' | 'source' = 'port') => {
+      const read: string[] = [];
+      seriesOverGrains(family, filters, columns, (rows) => {
+        read.push(rows.table);
+        return 'SELECT 1';
+      });
+      return read;
+    };
+    expect(tables(['sensor', 'proto', 'port'], [])).toEqual(['packets', 'port_1h', 'port_total_1d']);
+    expect(tables(['sensor', 'proto', 'port', 'class', 'excludeLabel'], [])).toEqual(['packets', 'port_1h', 'port_1h']);
+    expect(tables(['sensor', 'protoExact', 'portExact'], ['tool'])).toEqual(['packets', 'port_1h', 'port_1h']);
+    expect(tables(['sensor', 'ip'], [], 'source')).toEqual(['packets', 'source_total_1d']);
+    expect(() => tables(['sensor', 'ip'], [])).toThrow(/none of port_1h has the columns/);
+    expect(GRAINS.port.map((g) => g.name)).toEqual(['minute', 'hour', 'day']);
   });
 });
 
