@@ -1,33 +1,69 @@
 /**
  * Rankings by packets whose measures merge unique-count states (top ports,
- * top sources). The N entries are chosen first from their packet counts
- * alone, and the costly measures are computed for those N only: merging
- * states is what costs, and a month of rollups holds tens of thousands of
- * ports and hundreds of thousands of sources. Ties in packets go to the lower
- * key. GLOBAL IN: on a cluster the entries are chosen once, over every shard,
- * and that list is sent to each shard.
+ * top sources), in two queries. The first chooses the N entries from their
+ * packet counts alone, reading no state; the second computes the costly
+ * measures for those N only, named as literals, so every tile of the range
+ * reads the states of those keys and nothing else. Merging states is what
+ * costs, and a month of rollups holds tens of thousands of ports and hundreds
+ * of thousands of sources. (One query with `key IN (subquery)` ran the
+ * subquery once per tile and read every state of every tile on 18.16.) Ties
+ * in packets go to the lower key. On a cluster both queries read every shard.
  */
-import { sql, type SqlFragment } from '../store/sql.js';
-import { PORT_KEY_SQL, type RowsSql } from './rollup-families.js';
+import { col } from '../store/row-decoders.js';
+import { sql, sqlBytes, sqlJoin, sqlUInt, type SqlFragment } from '../store/sql.js';
+import type { RowsSql } from './rollup-families.js';
 
-/**
- * `key IN (the `limit` values of key with the most packets in rows)`, for
- * `rows.clause([...])`. `keyColumns` are the columns `key` is made of: the
- * ranking reads only those and packets, never a unique-count state.
- */
-export function topByPacketsCondition(rows: RowsSql, key: SqlFragment, keyColumns: readonly string[], limit: SqlFragment): SqlFragment {
-  return sql`${key} GLOBAL IN (SELECT key FROM (
-  SELECT ${key} AS key, sum(packets) AS total
-  ${rows.clause([], [...keyColumns, 'packets'])}
-  GROUP BY key
-  ORDER BY total DESC, key
-  LIMIT ${limit}))`;
+export interface PortKey {
+  readonly proto: number;
+  readonly port: number;
 }
 
-/** Ports by packets; `measures` are the SELECT items after `proto, dport AS port` and must include `packets`. */
-export function portsByPacketsSql(rows: RowsSql, measures: SqlFragment, limit: SqlFragment): SqlFragment {
+/** The `limit` ports with the most packets in `rows`, most first. Columns: PORT_KEY_COLUMNS. */
+export function portRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
+  return sql`SELECT proto, dport AS port, sum(packets) AS total
+${rows.clause([], ['proto', 'dport', 'packets'])}
+GROUP BY proto, dport
+ORDER BY total DESC, proto, port
+LIMIT ${limit}`;
+}
+
+export const PORT_KEY_COLUMNS = { proto: col.number, port: col.number } as const;
+
+/** `(proto, dport) IN (the ports)`; false when there are none. */
+export function portKeysCondition(keys: readonly PortKey[]): SqlFragment {
+  if (keys.length === 0) return sql`0`;
+  return sql`(proto, dport) IN (${sqlJoin(keys.map((k) => sql`(${sqlUInt(k.proto, 8)}, ${sqlUInt(k.port, 16)})`))})`;
+}
+
+/** The chosen ports with `measures` (SELECT items after `proto, dport AS port`, including `packets`), most packets first. */
+export function portsByPacketsSql(rows: RowsSql, measures: SqlFragment, keys: readonly PortKey[]): SqlFragment {
   return sql`SELECT proto, dport AS port, ${measures}
-${rows.clause([topByPacketsCondition(rows, PORT_KEY_SQL, ['proto', 'dport'], limit)])}
+${rows.clause([portKeysCondition(keys)])}
 GROUP BY proto, dport
 ORDER BY packets DESC, proto, port`;
+}
+
+export interface SourceKey {
+  readonly ipVersion: number;
+  readonly src: number;
+  /** The 16 address bytes of an IPv6 source (all zero for IPv4), as hex. */
+  readonly src6Hex: string;
+}
+
+/** The `limit` sources with the most packets in `rows`, most first. Columns: SOURCE_KEY_COLUMNS. */
+export function sourceRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
+  return sql`SELECT ip_version, src, hex(src6) AS src6_hex, sum(packets) AS total
+${rows.clause([], ['ip_version', 'src', 'src6', 'packets'])}
+GROUP BY ip_version, src, src6
+ORDER BY total DESC, ip_version, src, src6
+LIMIT ${limit}`;
+}
+
+export const SOURCE_KEY_COLUMNS = { ip_version: col.number, src: col.number, src6_hex: col.string } as const;
+
+/** `(ip_version, src, src6) IN (the sources)`; false when there are none. */
+export function sourceKeysCondition(keys: readonly SourceKey[]): SqlFragment {
+  if (keys.length === 0) return sql`0`;
+  return sql`(ip_version, src, src6) IN (${sqlJoin(keys.map((k) =>
+    sql`(${sqlUInt(k.ipVersion, 8)}, ${sqlUInt(k.src, 32)}, ${sqlBytes(Buffer.from(k.src6Hex, 'hex'))})`))})`;
 }

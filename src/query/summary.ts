@@ -28,7 +28,7 @@ import { observe, runQuery, type QueryContext } from './runner.js';
 import { protoName } from '../net/protocols.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { portsByPacketsSql } from './ranked-by-packets.js';
+import { PORT_KEY_COLUMNS, portRankSql, portsByPacketsSql, type PortKey } from './ranked-by-packets.js';
 import { bytesSql, destinationsSql, familyFor, headlineFamily, rowsSql, sourcesSql, type Family } from './rollup-families.js';
 import { iso } from './time-range.js';
 
@@ -66,7 +66,9 @@ export interface SummaryQueries {
    * ClickHouse would read the alias inside the other sums.
    */
   readonly mix: SqlFragment;
-  readonly topPorts: SqlFragment;
+  /** The top ports by packets (run first), then their measures. */
+  readonly topPortRank: SqlFragment;
+  readonly topPorts: (keys: readonly PortKey[]) => SqlFragment;
   readonly countries: SqlFragment;
 }
 
@@ -92,7 +94,8 @@ ${totals.where()}`,
 FROM ${research.from}
 ${research.where()}
 GROUP BY class, proto`,
-    topPorts: portsByPacketsSql(rows, sql`sum(packets) AS packets, ${sourcesSql(family)} AS sources`, sqlUInt(topPorts, 32)),
+    topPortRank: portRankSql(rows, sqlUInt(topPorts, 32)),
+    topPorts: (keys) => portsByPacketsSql(rows, sql`sum(packets) AS packets, ${sourcesSql(family)} AS sources`, keys),
     countries: sql`SELECT country, ${sourcesSql(plan.geoFamily)} AS sources, sum(packets) AS packets
 FROM ${geo.from}
 ${geo.where()}
@@ -139,7 +142,8 @@ export async function summary(ctx: QueryContext, input: SummaryInput): Promise<S
   const [totalsRows, mixRows, portRows, countryRows, sensors] = await Promise.all([
     runQuery(ctx, 'summary.totals', q.totals, { packets: count, bytes: count, sources: count, destinations: count, sensors: stringArray }),
     runQuery(ctx, 'summary.mix', q.mix, { class: col.string, proto: col.number, kept: count, total: count, research: count }),
-    runQuery(ctx, 'summary.top_ports', q.topPorts, { proto: col.number, port: col.number, packets: count, sources: count }),
+    runQuery(ctx, 'summary.top_port_rank', q.topPortRank, PORT_KEY_COLUMNS)
+      .then((keys) => runQuery(ctx, 'summary.top_ports', q.topPorts(keys), { proto: col.number, port: col.number, packets: count, sources: count })),
     runQuery(ctx, 'summary.countries', q.countries, { country: col.string, sources: count, packets: count }),
     observe(ctx, 'summary.sensors', () => loadSensors(ctx.store)),
   ]);

@@ -12,7 +12,7 @@ import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
 import { describePort, type PortDescription } from './services.js';
 import { ratio } from './stats.js';
-import { portsByPacketsSql } from './ranked-by-packets.js';
+import { PORT_KEY_COLUMNS, portRankSql, portsByPacketsSql, type PortKey } from './ranked-by-packets.js';
 import { bytesSql, destinationsSql, headlineFamily, rowsSql, sourcesSql } from './rollup-families.js';
 import { iso } from './time-range.js';
 
@@ -30,7 +30,11 @@ export function planTopPorts(input: TopPortsInput, now: number, rawDays: number)
 }
 
 /** Ranked by packets (the default), see ranked-by-packets.ts; ranked by sources, every port's states are merged. */
-export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment; total: SqlFragment } {
+/**
+ * `ports`: ranked by sources, the whole ranking; ranked by packets (null), run
+ * `rank` first and then `measures(ports)` for the ports it chose.
+ */
+export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment | null; rank: SqlFragment; measures: (keys: readonly PortKey[]) => SqlFragment; total: SqlFragment } {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], ['proto', 'dport']);
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_PORTS_LIMIT, 32);
   const measures = sql`sum(packets) AS packets, ${bytesSql(plan.family)} AS bytes,
@@ -42,11 +46,13 @@ ${rows.where()}
 GROUP BY proto, dport
 ORDER BY sources DESC, packets DESC, proto, port
 LIMIT ${limit}`
-    : portsByPacketsSql(rows, measures, limit);
+    : null;
   const totalFamily = headlineFamily(plan.family, plan.grain, input.filters);
   const totals = rowsSql(db, totalFamily, plan.grain, plan.range, input.filters, [], []);
   return {
     ports,
+    rank: portRankSql(rows, limit),
+    measures: (keys) => portsByPacketsSql(rows, measures, keys),
     total: sql`SELECT sum(packets) AS packets, ${sourcesSql(totalFamily)} AS sources
 FROM ${totals.from}
 ${totals.where()}`,
@@ -79,8 +85,11 @@ const count = col.uint64AsNumber;
 export async function topPorts(ctx: QueryContext, input: TopPortsInput): Promise<TopPortsResult> {
   const plan = planTopPorts(input, ctx.now(), ctx.rawDays);
   const q = topPortsSql(ctx.store, plan, input);
+  const schema = { proto: col.number, port: col.number, packets: count, bytes: count, sources: count, destinations: count };
   const [rows, totals] = await Promise.all([
-    runQuery(ctx, 'top_ports.ports', q.ports, { proto: col.number, port: col.number, packets: count, bytes: count, sources: count, destinations: count }),
+    q.ports !== null
+      ? runQuery(ctx, 'top_ports.ports', q.ports, schema)
+      : runQuery(ctx, 'top_ports.rank', q.rank, PORT_KEY_COLUMNS).then((keys) => runQuery(ctx, 'top_ports.ports', q.measures(keys), schema)),
     runQuery(ctx, 'top_ports.total', q.total, { packets: count, sources: count }),
   ]);
   const total = totals[0] ?? { packets: 0, sources: 0 };

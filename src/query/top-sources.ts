@@ -12,7 +12,7 @@ import { filtersJson } from './filters.js';
 import type { Grain } from './grain.js';
 import { planQuery, type Plan, type RangeQuery, type Tables } from './plan.js';
 import { runQuery, type QueryContext } from './runner.js';
-import { topByPacketsCondition } from './ranked-by-packets.js';
+import { SOURCE_KEY_COLUMNS, sourceKeysCondition, sourceRankSql, type SourceKey } from './ranked-by-packets.js';
 import { sourceText } from './source-address.js';
 import { destinationsSql, rowsSql } from './rollup-families.js';
 import { iso } from './time-range.js';
@@ -65,20 +65,24 @@ const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
 };
 
 /**
- * Ranked by packets (the default), the sources are chosen first from their
- * packet counts, and the costlier measures (unique ports, destination states)
- * are computed for those sources only (see ranked-by-packets.ts).
+ * Ranked by packets (the default), the sources are chosen first by `rank`
+ * from their packet counts, and the costlier measures (unique ports,
+ * destination states) are computed for those sources only by
+ * `measures(sources)` (see ranked-by-packets.ts). Ranked otherwise, `ranked`
+ * is the whole query (and `rank` null).
  */
-export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): SqlFragment {
+export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): { rank: SqlFragment | null; measures: (keys: readonly SourceKey[] | null) => SqlFragment } {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], SOURCE_MEASURE_DIMENSIONS);
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
-  const chosen = by !== 'packets' ? [] : [topByPacketsCondition(rows, sql`(ip_version, src, src6)`, ['ip_version', 'src', 'src6'], limit)];
-  return sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
-${rows.clause(chosen)}
+  return {
+    rank: by === 'packets' ? sourceRankSql(rows, limit) : null,
+    measures: (keys) => sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
+${rows.clause(keys === null ? [] : [sourceKeysCondition(keys)])}
 GROUP BY ip_version, src, src6
 ORDER BY ${ORDER[by]}, ip_version, src, src6
-LIMIT ${limit}`;
+LIMIT ${limit}`,
+  };
 }
 
 export interface SourceMeasures {
@@ -133,7 +137,10 @@ export interface TopSourcesResult {
 
 export async function topSources(ctx: QueryContext, input: TopSourcesInput): Promise<TopSourcesResult> {
   const plan = planTopSources(input, ctx.now(), ctx.rawDays);
-  const rows = await runQuery(ctx, 'top_sources', topSourcesSql(ctx.store, plan, input),
+  const q = topSourcesSql(ctx.store, plan, input);
+  const keys = q.rank === null ? null : (await runQuery(ctx, 'top_sources.rank', q.rank, SOURCE_KEY_COLUMNS))
+    .map((r) => ({ ipVersion: r.ip_version, src: r.src, src6Hex: r.src6_hex }));
+  const rows = await runQuery(ctx, 'top_sources', q.measures(keys),
     { ip_version: col.number, src: col.number, src6_hex: col.string, ...SOURCE_MEASURE_COLUMNS });
   return {
     range: { from: iso(plan.range.from), to: iso(plan.range.to) },

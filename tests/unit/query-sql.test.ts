@@ -60,10 +60,13 @@ describe('summary SQL', () => {
     expect(q.countries.text).toContain('FROM `ds`.`country_1h`');
     expect(q.countries.text).not.toContain('country_1d');
     expect(q.countries.text).toContain("AND country != ''");
-    // Ports are chosen by packets before their unique-source states are merged.
-    expect(q.topPorts.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
-    expect(q.topPorts.text).toContain('ORDER BY total DESC, key\n  LIMIT 10))');
-    expect(q.topPorts.text).toMatch(/ORDER BY packets DESC, proto, port$/);
+    // Ports are chosen by packets (no state read) before their unique-source states are merged, for those ports only.
+    expect(q.topPortRank.text).toMatch(/GROUP BY proto, dport\nORDER BY total DESC, proto, port\nLIMIT 10$/);
+    expect(q.topPortRank.text).not.toContain('sources');
+    const top = q.topPorts([{ proto: 6, port: 23 }, { proto: 17, port: 53 }]).text;
+    expect(top).toContain('AND (proto, dport) IN ((6, 23), (17, 53))');
+    expect(top).toMatch(/ORDER BY packets DESC, proto, port$/);
+    expect(q.topPorts([]).text).toContain('AND 0');
     // Classes, protocols and the research share in one pass over the rows without the label
     // filters: the research share ignores them, the class and protocol packets apply them.
     expect(q.mix.text).toContain("SELECT class, proto, sumIf(packets, label NOT IN ('research')) AS kept,");
@@ -78,7 +81,8 @@ describe('summary SQL', () => {
     const q = summarySql(db, planSummary(input, NOW, 14), input);
     expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1d`');
     expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1h`');
-    expect(q.topPorts.text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    expect(q.topPorts([]).text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    expect(q.topPortRank.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
   });
 
   it('reads the headline totals from the total rollups when no filter but a sensor is set', () => {
@@ -100,8 +104,8 @@ describe('summary SQL', () => {
     expect(q.totals.text).toContain(`uniqCombined(17)(${SOURCE_KEY_SQL.text}) AS sources`);
     expect(q.countries.text).toContain('FROM `ds`.`country_1d`');
     // The top ports need the port: source_total_1d has none, so the days come from the source rows computed from raw packets.
-    expect(q.topPorts.text).toContain('FROM `ds`.`packets`');
-    expect(q.topPorts.text).toContain('GROUP BY t, sensor, ip_version, src, src6, proto, dport, class, tool, label, country, asn');
+    expect(q.topPortRank.text).toContain('FROM `ds`.`packets`');
+    expect(q.topPortRank.text).toContain('GROUP BY t, sensor, ip_version, src, src6, proto, dport, class, tool, label, country, asn');
   });
 });
 
@@ -109,6 +113,7 @@ describe('top ports / series / sources / profile / trends SQL', () => {
   it('top ports by sources', () => {
     const input = { range: { from: NOW - H, to: NOW }, filters: {}, by: 'sources' as const, limit: 5 };
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
+    if (q.ports === null) throw new Error('ranked by sources: one query');
     // Minute grain: computed from the raw packets of the range, filters applied to the packets.
     expect(flat(q.ports.text)).toContain(flat(`FROM (SELECT
       toStartOfMinute(ts) AS t`));
@@ -122,11 +127,12 @@ describe('top ports / series / sources / profile / trends SQL', () => {
   it('top ports by packets over a month: whole days from day rollups, ports chosen before states merge', () => {
     const input = { range: { from: NOW - 30 * D, to: NOW }, filters: {} };
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
-    expect(q.ports.text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
-    expect(q.ports.text).toContain('toUInt32(proto) * 65536 + dport GLOBAL IN (SELECT key FROM (');
+    expect(q.ports).toBeNull();
     // The ranking reads no state; the chosen ports' condition applies inside every tile (day, and the hours at each end).
-    expect(q.ports.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
-    expect(q.ports.text.match(/AND toUInt32\(proto\) \* 65536 \+ dport GLOBAL IN/g)).toHaveLength(3);
+    expect(q.rank.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
+    const measures = q.measures([{ proto: 6, port: 23 }]).text;
+    expect(measures).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    expect(measures.match(/AND \(proto, dport\) IN \(\(6, 23\)\)/g)).toHaveLength(3);
     expect(q.total.text).toContain('FROM `ds`.`total_1d`');
   });
 
@@ -163,18 +169,22 @@ describe('top ports / series / sources / profile / trends SQL', () => {
 
   it('top sources by packets choose their sources by packets before merging states', () => {
     const input = { range: { from: NOW - 7 * D, to: NOW }, filters: {} };
-    const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
+    const q = topSourcesSql(db, planTopSources(input, NOW, 14), input);
+    expect(q.rank?.text).toContain('SELECT t, ip_version, src, src6, packets FROM `ds`.`source_total_1d`');
+    expect(q.rank?.text).toMatch(/GROUP BY ip_version, src, src6\nORDER BY total DESC, ip_version, src, src6\nLIMIT 20$/);
+    const text = q.measures([{ ipVersion: 4, src: 3221225991, src6Hex: '00'.repeat(16) }]).text;
     expect(text).toContain('SELECT t, ip_version, src, src6, class, tool, label, country, asn, packets, bytes, first_seen, last_seen, destinations, ports FROM `ds`.`source_total_1d`');
+    expect(text).toContain(`(ip_version, src, src6) IN ((4, 3221225991, '${'\\x00'.repeat(16)}'))`);
     // The partial days at the edges: source rows computed from raw packets.
     expect(text).toContain('FROM `ds`.`packets`');
     expect(text).toContain('uniqCombinedMerge(17)(ports) AS port_count');
-    expect(text).toContain('(ip_version, src, src6) GLOBAL IN (SELECT key FROM (\n  SELECT (ip_version, src, src6) AS key, sum(packets) AS total');
-    expect(text).toContain('ORDER BY total DESC, key\n  LIMIT 20))');
   });
 
   it('top sources read source rollups; aliases never shadow columns', () => {
     const input = { range: { from: NOW - D, to: NOW }, filters: parseFilters({ port: 23, proto: 'tcp', country: 'CN' }), by: 'ports' as const };
-    const text = topSourcesSql(db, planTopSources(input, NOW, 14), input).text;
+    const q = topSourcesSql(db, planTopSources(input, NOW, 14), input);
+    expect(q.rank).toBeNull();
+    const text = q.measures(null).text;
     // A port filter: no source_total_1d (it has no port); raw packets, the filters applied to them.
     expect(text).not.toContain('source_total_1d');
     expect(text).toContain(`FROM \`ds\`.\`packets\`\nWHERE ts >= toDateTime(${NOW - D}, 'UTC') AND ts < toDateTime(${NOW}, 'UTC') AND proto = 6 AND dport = 23 AND country = 'CN'`);
