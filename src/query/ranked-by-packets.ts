@@ -10,21 +10,29 @@
  * in packets go to the lower key. On a cluster both queries read every shard.
  */
 import { col } from '../store/row-decoders.js';
-import { sql, sqlBytes, sqlJoin, sqlUInt, type SqlFragment } from '../store/sql.js';
-import type { RowsSql } from './rollup-families.js';
+import { sql, sqlBytes, sqlJoin, sqlString, sqlUInt, type SqlFragment } from '../store/sql.js';
+import { PORT_KEY_SQL, type RowsSql } from './rollup-families.js';
 
 export interface PortKey {
   readonly proto: number;
   readonly port: number;
 }
 
-/** The `limit` ports with the most packets in `rows`, most first. Columns: PORT_KEY_COLUMNS. */
+/**
+ * The `limit` ports with the most packets in `rows`, most first. Columns:
+ * PORT_KEY_COLUMNS. Grouped by one UInt32 (PORT_KEY_SQL): on 18.16 twice as
+ * fast as by the pair.
+ */
 export function portRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
-  return sql`SELECT proto, dport AS port, sum(packets) AS total
-${rows.clause([], ['proto', 'dport', 'packets'])}
-GROUP BY proto, dport
-ORDER BY total DESC, proto, port
-LIMIT ${limit}`;
+  return sql`SELECT toUInt8(intDiv(key, 65536)) AS proto, toUInt16(key % 65536) AS port
+FROM (
+  SELECT ${PORT_KEY_SQL} AS key, sum(packets) AS total
+  ${rows.clause([], ['proto', 'dport', 'packets'])}
+  GROUP BY key
+  ORDER BY total DESC, key
+  LIMIT ${limit}
+)
+ORDER BY total DESC, key`;
 }
 
 export const PORT_KEY_COLUMNS = { proto: col.number, port: col.number } as const;
@@ -50,14 +58,37 @@ export interface SourceKey {
   readonly src6Hex: string;
 }
 
-/** The `limit` sources with the most packets in `rows`, most first. Columns: SOURCE_KEY_COLUMNS. */
+/**
+ * The `limit` sources with the most packets in `rows`, most first. Columns:
+ * SOURCE_KEY_COLUMNS. IPv4 sources are ranked by their UInt32 alone and IPv6
+ * sources by their 16 bytes, then the two lists merged: grouping by
+ * (ip_version, src, src6) together is about twice as slow on 18.16. (An IPv4
+ * row's src6 is all zero, an IPv6 row's src is 0.)
+ */
 export function sourceRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
-  return sql`SELECT ip_version, src, hex(src6) AS src6_hex, sum(packets) AS total
-${rows.clause([], ['ip_version', 'src', 'src6', 'packets'])}
-GROUP BY ip_version, src, src6
-ORDER BY total DESC, ip_version, src, src6
+  return sql`SELECT ip_version, src, src6_hex
+FROM (
+  SELECT ip_version, src, src6_hex, total FROM (
+    SELECT toUInt8(4) AS ip_version, src, ${sqlString(ZERO_SRC6_HEX)} AS src6_hex, sum(packets) AS total
+    ${rows.clause([sql`ip_version = 4`], ['ip_version', 'src', 'packets'])}
+    GROUP BY src
+    ORDER BY total DESC, src
+    LIMIT ${limit}
+  )
+  UNION ALL
+  SELECT ip_version, src, src6_hex, total FROM (
+    SELECT toUInt8(6) AS ip_version, toUInt32(0) AS src, hex(src6) AS src6_hex, sum(packets) AS total
+    ${rows.clause([sql`ip_version = 6`], ['ip_version', 'src6', 'packets'])}
+    GROUP BY src6
+    ORDER BY total DESC, src6
+    LIMIT ${limit}
+  )
+)
+ORDER BY total DESC, ip_version, src, src6_hex
 LIMIT ${limit}`;
 }
+
+const ZERO_SRC6_HEX = '0'.repeat(32);
 
 export const SOURCE_KEY_COLUMNS = { ip_version: col.number, src: col.number, src6_hex: col.string } as const;
 

@@ -102,7 +102,7 @@ describe('queries', () => {
     const a = await make(store, { DARKSCOPE_QUERY_TIMEOUT_SEC: '7' });
     expect((await a.inject({ url: '/api/v1/summary' })).statusCode).toBe(200);
     const queries = store.calls.filter((c) => c.options?.settings !== undefined);
-    expect(queries.length).toBe(4); // totals, mix, top ports, countries
+    expect(queries.length).toBe(5); // totals, mix, top port ranking, top ports, countries
     for (const c of queries) {
       expect(c.options?.settings).toEqual({ max_execution_time: 7, max_result_rows: '1000000', result_overflow_mode: 'throw', max_memory_usage: '4000000000', readonly: '1' });
       expect(c.options?.abortSignal).toBeInstanceOf(AbortSignal);
@@ -143,9 +143,10 @@ describe('queries', () => {
   });
 
   it('format=csv returns text/csv with the table columns', async () => {
-    const rows = (cols: string[]) => (cols.includes('destinations')
-      ? [{ proto: 6, port: 23, packets: '30', bytes: '1800', sources: '3', destinations: '20' }, { proto: 17, port: 53, packets: '10', bytes: '600', sources: '1', destinations: '5' }]
-      : [{ packets: '40', sources: '4' }]);
+    const ports = [{ proto: 6, port: 23, packets: '30', bytes: '1800', sources: '3', destinations: '20' }, { proto: 17, port: 53, packets: '10', bytes: '600', sources: '1', destinations: '5' }];
+    // The ranking (proto, port), then the chosen ports' measures, and the total.
+    const rows = (cols: string[]) => (cols.join() === 'proto,port' ? ports.map(({ proto, port }) => ({ proto, port }))
+      : cols.includes('destinations') ? ports : [{ packets: '40', sources: '4' }]);
     const a = await make(fakeStore({ rows }));
     const r = await a.inject({ url: '/api/v1/ports/top?format=csv' });
     expect(r.statusCode).toBe(200);
