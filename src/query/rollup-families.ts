@@ -87,13 +87,6 @@ export function finestGrain(family: Family): Grain {
   return TABLES[family].minute !== undefined ? 'minute' : 'hour';
 }
 
-/** The rollup (stored or virtual) of a family at a grain. */
-export function rollupTable(family: Family, grain: Grain): RollupTable | VirtualRollup {
-  const t = TABLES[family][grain];
-  if (t === undefined) throw new DarkscopeError('INTERNAL', `no ${grain} rollup for the ${family} family`);
-  return t;
-}
-
 /** What a pure SQL builder needs from the store: qualified table names. */
 export type Tables = Pick<StoreClient, 'table'>;
 
