@@ -1,7 +1,9 @@
 /**
  * Retention without TTL (18.16 has none): drop whole UTC-day partitions of
- * the raw `packets` table older than `rawDays`, and of the minute rollup
- * `port_1m` older than `minuteDays`. Nothing else is ever dropped: hourly and
+ * the raw `packets` table older than `rawDays`, and of the first design's
+ * minute rollup `port_1m` (kept by migration 0008, no longer filled: its
+ * history shrinks away) older than `minuteDays`. Nothing else is ever
+ * dropped: hourly and
  * daily rollups are kept forever, and a partition whose id is not a
  * YYYYMMDD day is left alone.
  *
@@ -28,7 +30,7 @@ import { sql, sqlUInt } from './sql.js';
 export interface RetentionOptions {
   /** Days of raw packets to keep (default 30). */
   readonly rawDays?: number;
-  /** Days of minute rollups to keep (default 14). */
+  /** Days of the first design's minute rollups (port_1m) to keep (default 14). */
   readonly minuteDays?: number;
   /** "Today" (default: now). */
   readonly now?: Date;
