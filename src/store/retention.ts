@@ -3,9 +3,8 @@
  * the raw `packets` table older than `rawDays`, and of the first design's
  * minute rollup `port_1m` (kept by migration 0008, no longer filled: its
  * history shrinks away) older than `minuteDays`. Nothing else is ever
- * dropped: hourly and
- * daily rollups are kept forever, and a partition whose id is not a
- * YYYYMMDD day is left alone.
+ * dropped: hourly and daily rollups are kept forever, and a partition whose
+ * id is not a YYYYMMDD day is left alone.
  *
  * "Older than N days": with today = D (UTC), day partitions before D - N are
  * dropped; D - N itself is kept. E.g. rawDays 30 on 2024-02-15 keeps
