@@ -66,18 +66,21 @@ export interface SourceKey {
  * row's src6 is all zero, an IPv6 row's src is 0.)
  */
 export function sourceRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
+  // The constants are named in the outer SELECTs only: an alias ip_version next to the
+  // tiles' WHERE ip_version = 4 would replace the column there (ClickHouse resolves
+  // aliases anywhere in a SELECT) and let every row through.
   return sql`SELECT ip_version, src, src6_hex
 FROM (
-  SELECT ip_version, src, src6_hex, total FROM (
-    SELECT toUInt8(4) AS ip_version, src, ${sqlString(ZERO_SRC6_HEX)} AS src6_hex, sum(packets) AS total
+  SELECT toUInt8(4) AS ip_version, src, ${sqlString(ZERO_SRC6_HEX)} AS src6_hex, total FROM (
+    SELECT src, sum(packets) AS total
     ${rows.clause([sql`ip_version = 4`], ['ip_version', 'src', 'packets'])}
     GROUP BY src
     ORDER BY total DESC, src
     LIMIT ${limit}
   )
   UNION ALL
-  SELECT ip_version, src, src6_hex, total FROM (
-    SELECT toUInt8(6) AS ip_version, toUInt32(0) AS src, hex(src6) AS src6_hex, sum(packets) AS total
+  SELECT toUInt8(6) AS ip_version, toUInt32(0) AS src, src6_hex, total FROM (
+    SELECT hex(src6) AS src6_hex, sum(packets) AS total
     ${rows.clause([sql`ip_version = 6`], ['ip_version', 'src6', 'packets'])}
     GROUP BY src6
     ORDER BY total DESC, src6

@@ -263,6 +263,15 @@ describe('top sources', () => {
     expect(r.sources[5]).toMatchObject({ ip: '2001:db8::7', ipVersion: 6, destinations: 2, classes: { scan: 0, backscatter: 0, other: 2 } });
   });
 
+  it('a short list is the head of the long one (IPv4 and IPv6 ranked apart, then merged)', async () => {
+    // Each limit must list exactly that many sources, the same as the first ones of the full ranking.
+    const all = (await topSources(ctx, { range: day, filters: {} })).sources.map((s) => [s.ip, s.packets]);
+    for (const limit of [1, 2, 5, 6]) {
+      const r = await topSources(ctx, { range: day, filters: {}, limit });
+      expect(r.sources.map((s) => [s.ip, s.packets]), `limit ${limit}`).toEqual(all.slice(0, limit));
+    }
+  });
+
   it('for one port, excluding research', async () => {
     const r = await topSources(ctx, { range: day, filters: parseFilters({ port: 23, proto: 'tcp' }) });
     expect(r.sources.map((s) => [s.ip, s.packets])).toEqual([['203.0.113.1', 10], ['203.0.113.3', 4]]);
