@@ -7,7 +7,7 @@
  *   - no view (the raw table alone): every materialized view of the
  *     database is dropped, whatever its name;
  *   - every view (what an ingest pays);
- *   - the raw table and one view, for each stored rollup (ALL_ROLLUPS).
+ *   - the raw table and one view, for each stored rollup (ROLLUPS).
  * Reported: the server's time for each, the rows each rollup holds right
  * after the insert (parts may merge meanwhile, so an upper bound of what
  * stays and a lower bound of what was written) and the unique-count
@@ -21,7 +21,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../src/store/migrate.js';
 import { col } from '../src/store/row-decoders.js';
-import { ALL_ROLLUPS } from '../src/store/rollups.js';
+import { ROLLUPS } from '../src/store/rollups.js';
 import { knownSettings, packetInsertSettings } from '../src/store/server-settings.js';
 import { sql, sqlIdent, sqlString } from '../src/store/sql.js';
 import type { StoreClient } from '../src/store/client.js';
@@ -84,7 +84,7 @@ async function rowsAndStates(server: Server): Promise<Map<string, { rows: number
   const store = storeOf(server, TARGET_DB);
   try {
     const out = new Map<string, { rows: number; states: number }>();
-    for (const r of ALL_ROLLUPS) {
+    for (const r of ROLLUPS) {
       const n = (await store.query(sql`SELECT count() AS n FROM ${store.table(r.table)}`, { n: col.uint64AsNumber }))[0]?.n ?? 0;
       const s = (await store.query(sql`SELECT count() AS n FROM system.columns WHERE database = ${sqlString(TARGET_DB)} AND table = ${sqlString(r.table)} AND startsWith(type, 'AggregateFunction(uniqCombined')`, { n: col.uint64AsNumber }))[0]?.n ?? 0;
       out.set(r.table, { rows: n, states: n * s });
@@ -95,14 +95,14 @@ async function rowsAndStates(server: Server): Promise<Map<string, { rows: number
   }
 }
 
-/** The views of a freshly migrated database; warns (through `log`) when they are not exactly ALL_ROLLUPS' views. */
+/** The views of a freshly migrated database; warns (through `log`) when they are not exactly ROLLUPS' views. */
 async function migratedViews(server: Server, log: (s: string) => void): Promise<string[]> {
   const store = storeOf(server, TARGET_DB);
   try {
     await store.command(sql`DROP DATABASE IF EXISTS ${sqlIdent(TARGET_DB)}`);
     await migrate(store);
     const views = await materializedViews(store);
-    const expected = ALL_ROLLUPS.map((r) => r.view).sort();
+    const expected = ROLLUPS.map((r) => r.view).sort();
     if (views.join() !== expected.join()) {
       log(`rollups: the migrated database's views (${views.join(', ')}) are not the stored rollups' (${expected.join(', ')}): "every view" measures the former`);
     }
@@ -128,13 +128,13 @@ export async function measureRollupCost(server: Server, capture: RollupCapture, 
   const views = await migratedViews(server, opts.log);
   const raw: number[] = [];
   const full: number[] = [];
-  const each = new Map<string, number[]>(ALL_ROLLUPS.map((r) => [r.table, []]));
+  const each = new Map<string, number[]>(ROLLUPS.map((r) => [r.table, []]));
   let counts = new Map<string, { rows: number; states: number }>();
   for (let round = 1; round <= opts.rounds; round++) {
     raw.push(await timedCopy(server, new Set()));
     full.push(await timedCopy(server, new Set(views)));
     if (round === 1) counts = await rowsAndStates(server);
-    for (const r of ALL_ROLLUPS) each.get(r.table)?.push(await timedCopy(server, new Set([r.view])));
+    for (const r of ROLLUPS) each.get(r.table)?.push(await timedCopy(server, new Set([r.view])));
     opts.log(`rollups on ${server.label}, ${capture.name}: round ${round}/${opts.rounds} raw ${raw.at(-1)?.toFixed(2)} s, all views ${full.at(-1)?.toFixed(2)} s`);
   }
   const store = storeOf(server, TARGET_DB);
@@ -152,6 +152,6 @@ export async function measureRollupCost(server: Server, capture: RollupCapture, 
     views,
     rawOnlySec: median(raw),
     allViewsSec: median(full),
-    perView: ALL_ROLLUPS.map((r) => ({ table: r.table, sec: median(each.get(r.table) ?? []), rows: counts.get(r.table)?.rows ?? 0, states: counts.get(r.table)?.states ?? 0 })),
+    perView: ROLLUPS.map((r) => ({ table: r.table, sec: median(each.get(r.table) ?? []), rows: counts.get(r.table)?.rows ?? 0, states: counts.get(r.table)?.states ?? 0 })),
   };
 }

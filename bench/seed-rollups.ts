@@ -75,7 +75,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createStoreClient, type StoreClient } from '../src/store/client.js';
 import { defaultMigrationsDir, isInsert, loadMigrations, migrate } from '../src/store/migrate.js';
-import { ALL_ROLLUPS } from '../src/store/rollups.js';
+import { ROLLUPS } from '../src/store/rollups.js';
 import { backfillSettings, OPTIONAL_SETTINGS } from '../src/store/server-settings.js';
 import { sql, sqlIdent } from '../src/store/sql.js';
 
@@ -336,8 +336,8 @@ async function pool(tasks: Array<() => Promise<void>>, n: number): Promise<void>
 
 /** The old rollups the seed writes (migration 0003 and 0006), kept after 0008 as in an upgraded store. */
 export const SEEDED_TABLES = ['port_1h', 'port_1d', 'source_1h', 'source_1d', 'geo_1h', 'geo_1d', 'total_1h', 'total_1d'] as const;
-/** The rollups queries read after 0008 (ALL_ROLLUPS), filled from the old ones by its backfill. */
-export const READ_TABLES = ALL_ROLLUPS.map((r) => r.table);
+/** The rollups queries read after 0008 (ROLLUPS), filled from the old ones by its backfill. */
+export const READ_TABLES = ROLLUPS.map((r) => r.table);
 /** The last migration of the first rollup design: the seeded database is migrated this far before seeding. */
 const OLD_SCHEMA_VERSION = 7;
 

@@ -84,7 +84,7 @@ export function familyFor(f: QueryFilters, preference: readonly Family[]): Famil
 }
 
 export function finestGrain(family: Family): Grain {
-  return TABLES[family].minute !== undefined ? 'minute' : 'hour';
+  return finestDef(family).bucket;
 }
 
 /** What a pure SQL builder needs from the store: qualified table names. */
@@ -93,12 +93,12 @@ export type Tables = Pick<StoreClient, 'table'>;
 /** The dimension columns a query reads: every filter's column and `columns` (all of the family's when not given). */
 function neededColumns(family: Family, f: QueryFilters, columns: readonly string[] | undefined): string[] {
   // A source row's address is what sourcesSql() counts: always read with the row.
-  const address = family === 'source' ? SOURCE_KEY_COLUMNS : [];
+  const address = family === 'source' ? ADDRESS_COLUMNS : [];
   return [...new Set([...activeFilters(f).map((n) => filterColumn(n)), ...address, ...(columns ?? [...COLUMNS[family]])])];
 }
 
 /** The columns of a source row's address (SOURCE_KEY_SQL). */
-const SOURCE_KEY_COLUMNS: readonly string[] = ['ip_version', 'src', 'src6'];
+const ADDRESS_COLUMNS: readonly string[] = ['ip_version', 'src', 'src6'];
 
 function hasColumns(def: RollupDef, needed: readonly string[]): boolean {
   return needed.every((c) => def.dimensions.includes(c));
@@ -209,7 +209,8 @@ export interface RowsSql {
  * inside each tile.
  */
 export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, extra: readonly SqlFragment[] = [], columns?: readonly string[]): RowsSql {
-  const tiles = tilesFor(family, grain, range, neededColumns(family, f, columns));
+  const needed = neededColumns(family, f, columns);
+  const tiles = tilesFor(family, grain, range, needed);
   const filters = [...filterConditions(f), ...extra];
   const tileFrom = (t: Tile) => fromSql(db, family, t.grain, t.range, f, columns, extra);
   if (tiles.length === 1) {
@@ -218,7 +219,6 @@ export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRan
     return { from, where, clause: (outer = []) => sql`FROM ${from}\n${where(outer)}` };
   }
   // Tables of one family differ in their dimensions: each tile lists the same columns, in the same order.
-  const needed = neededColumns(family, f, columns);
   const union = (outer: readonly SqlFragment[], only?: readonly string[]) => {
     const names = only ?? [...needed, ...finestDef(family).measures.map((m) => m.name)];
     const list = sqlJoin(['t', ...names.filter((c) => c !== 't')].map((c) => unsafeRawSql(c)));

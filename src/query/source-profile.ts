@@ -70,8 +70,8 @@ export function sourceProfileSql(db: Tables, plan: ProfilePlan, input: SourcePro
   const source = [sourceCondition(plan.address)];
   const from = fromSql(db, plan.family, plan.grain, plan.range, input.filters, undefined, source);
   const sourceOnly = fromSql(db, plan.family, plan.grain, plan.range, input.filters, SOURCE_MEASURE_DIMENSIONS, source);
-  const totalRows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [sourceCondition(plan.address)], SOURCE_MEASURE_DIMENSIONS);
-  const where = whereSql(plan.range, input.filters, [sourceCondition(plan.address)]);
+  const totalRows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, source, SOURCE_MEASURE_DIMENSIONS);
+  const where = whereSql(plan.range, input.filters, source);
   const bucket = plan.timeline.interval === '1d' && plan.grain === 'hour' ? sql`toStartOfDay(t)` : sql`t`;
   let fingerprints: SqlFragment | null = null;
   if (plan.raw !== null) {

@@ -29,10 +29,10 @@ export function planTopPorts(input: TopPortsInput, now: number, rawDays: number)
   return planQuery(input, now, rawDays, ['port', 'source']);
 }
 
-/** Ranked by packets (the default), see ranked-by-packets.ts; ranked by sources, every port's states are merged. */
 /**
- * `ports`: ranked by sources, the whole ranking; ranked by packets (null), run
- * `rank` first and then `measures(ports)` for the ports it chose.
+ * Ranked by sources, `ports` is the whole ranking: every port's states are
+ * merged. Ranked by packets (the default; `ports` null), run `rank` first and
+ * then `measures(ports)` for the ports it chose (see ranked-by-packets.ts).
  */
 export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { ports: SqlFragment | null; rank: SqlFragment; measures: (keys: readonly PortKey[]) => SqlFragment; total: SqlFragment } {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], ['proto', 'dport']);

@@ -30,14 +30,13 @@ export function planTopSources(input: TopSourcesInput, now: number, rawDays: num
   return planQuery(input, now, rawDays, ['source']);
 }
 
-/** The per-source measures shared with the source profile. */
 /**
  * The columns SOURCE_MEASURES and the source key read besides the measures:
  * all in source_total_1d, so a long range reads whole days from it.
  */
 export const SOURCE_MEASURE_DIMENSIONS: readonly string[] = Object.freeze(['ip_version', 'src', 'src6', 'class', 'tool', 'label', 'country', 'asn']);
 
-/** What a source sent (the ports are counted from the per-source `ports` states: within 1% of exact, like every unique count). */
+/** What a source sent, shared with the source profile (the ports are counted from the per-source `ports` states: within 1% of exact, like every unique count). */
 export const SOURCE_MEASURES = sql`sum(packets) AS total_packets, sum(bytes) AS total_bytes,
   ${uniqMergeSql(sql`ports`)} AS port_count, ${destinationsSql('source')} AS destination_count,
   toUInt32(minMerge(first_seen)) AS first_seen_at, toUInt32(maxMerge(last_seen)) AS last_seen_at,
@@ -68,8 +67,8 @@ const ORDER: Readonly<Record<SourceRanking, SqlFragment>> = {
  * Ranked by packets (the default), the sources are chosen first by `rank`
  * from their packet counts, and the costlier measures (unique ports,
  * destination states) are computed for those sources only by
- * `measures(sources)` (see ranked-by-packets.ts). Ranked otherwise, `ranked`
- * is the whole query (and `rank` null).
+ * `measures(sources)` (see ranked-by-packets.ts). Ranked otherwise, `rank` is
+ * null and `measures(null)` is the whole ranking.
  */
 export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): { rank: SqlFragment | null; measures: (keys: readonly SourceKey[] | null) => SqlFragment } {
   const rows = rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], SOURCE_MEASURE_DIMENSIONS);

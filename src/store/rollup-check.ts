@@ -8,7 +8,7 @@
  */
 import type { StoreClient } from './client.js';
 import { col } from './row-decoders.js';
-import { ALL_ROLLUPS } from './rollups.js';
+import { ROLLUPS } from './rollups.js';
 import { sql, sqlDateTime, sqlString, type SqlFragment } from './sql.js';
 
 export interface DayCheck {
@@ -31,8 +31,8 @@ export async function checkDayRollups(store: StoreClient, sensor: string, day: n
   };
   const rawPackets = await rawCount();
   const mismatched: string[] = [];
-  for (const r of ALL_ROLLUPS) {
-    // A rollup of some packets only (activity_1m: scans and backscatter) is compared with those packets.
+  for (const r of ROLLUPS) {
+    // A rollup of some packets only (one with a `where`) is compared with those packets.
     const expected = r.where === undefined ? rawPackets : await rawCount(r.where);
     const rows = await store.query(sql`SELECT sum(packets) AS n FROM ${store.table(r.table)} WHERE ${where('t')}`, { n: col.uint64AsNumber });
     if ((rows[0]?.n ?? 0) !== expected) mismatched.push(r.table);

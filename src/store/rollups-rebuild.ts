@@ -25,7 +25,7 @@ import { DarkscopeError } from '../errors.js';
 import type { StoreClient } from './client.js';
 import { assertSchemaCurrent } from './migrate.js';
 import { col } from './row-decoders.js';
-import { ALL_ROLLUPS, rollupColumns, rollupSelect, type RollupTable } from './rollups.js';
+import { ROLLUPS, rollupColumns, rollupSelect, type RollupTable } from './rollups.js';
 import { openSites, partitionRows, siteTable, type Site } from './sites.js';
 import { sql, sqlJoin, sqlString, sqlUInt, unsafeRawSql } from './sql.js';
 
@@ -104,7 +104,7 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
   try {
     if ((store.cluster ?? null) !== null) for (const site of sites) await assertRawReplicaCurrent(site);
 
-    const tables = ALL_ROLLUPS.map((r) => r.table);
+    const tables = ROLLUPS.map((r) => r.table);
     const ids = dayStarts.map(dayId);
     const counts = await Promise.all(sites.map(async (site) =>
       new Map((await partitionRows(site, ['packets', ...tables], ids)).map((r) => [`${r.table}/${r.partition}`, r.rows]))));
@@ -141,7 +141,7 @@ export async function rebuildRollups(store: StoreClient, options: RebuildOptions
       for (const [i, site] of sites.entries()) {
         const s = site.store;
         const packets = siteTable(site, 'packets');
-        for (const rollup of ALL_ROLLUPS) {
+        for (const rollup of ROLLUPS) {
           const target = siteTable(site, rollup.table);
           await s.command(sql`ALTER TABLE ${target} DROP PARTITION ${sqlUInt(p.id, 32)}`);
           if (rowsAt(i, 'packets', p.id) === 0) continue; // nothing of this day on this shard

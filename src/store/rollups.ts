@@ -80,15 +80,15 @@ export interface Measure {
   readonly regroup: SqlFragment;
 }
 
-const BUCKET_SQL: Record<RollupDef['bucket'], SqlFragment> = {
-  minute: sql`toStartOfMinute(ts)`,
-  hour: sql`toStartOfHour(ts)`,
-  day: sql`toStartOfDay(ts)`,
+const BUCKET_START: Record<RollupDef['bucket'], SqlFragment> = {
+  minute: sql`toStartOfMinute`,
+  hour: sql`toStartOfHour`,
+  day: sql`toStartOfDay`,
 };
 
-/** The start of the `bucket` holding `t` (a rollup's own time column). */
-export function bucketOfT(bucket: RollupDef['bucket']): SqlFragment {
-  return bucket === 'minute' ? sql`toStartOfMinute(t)` : bucket === 'hour' ? sql`toStartOfHour(t)` : sql`toStartOfDay(t)`;
+/** The start of the `bucket` holding `time` (raw packets' ts, or a rollup's own t). */
+function bucketStart(bucket: RollupDef['bucket'], time: 'ts' | 't'): SqlFragment {
+  return sql`${BUCKET_START[bucket]}(${unsafeRawSql(time)})`;
 }
 
 function counter(name: string, expr: SqlFragment): Measure {
@@ -132,7 +132,8 @@ function stored(table: RollupTable, bucket: RollupDef['bucket'], dimensions: rea
 }
 
 /**
- * The stored rollups (migration 0008). Why these: every stored row costs the
+ * The stored rollups (migration 0008): what the views fill, rebuild rewrites
+ * and the rollup check compares with raw. Why these: every stored row costs the
  * server about as much to write as a raw packet (bench/README.md, "rollups"),
  * and on a sparse darknet the per-minute and per-source-and-port keys hold
  * one or two packets each. So only grains that aggregate are stored, the day
@@ -178,9 +179,6 @@ export const VIRTUAL_ROLLUPS: readonly RollupDef[] = Object.freeze([
   ACTIVITY_ROLLUP,
 ]);
 
-/** Every stored rollup: what the views fill, rebuild rewrites and the rollup check compares with raw. */
-export const ALL_ROLLUPS: readonly RollupDef[] = ROLLUPS;
-
 /** A stored or virtual rollup by name. */
 export function rollupDef(table: string): RollupDef {
   const found = [...ROLLUPS, ...VIRTUAL_ROLLUPS].find((r) => r.table === table);
@@ -210,7 +208,7 @@ export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range
   const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
   const computed = rollup.computed ?? {};
   const select = sqlJoin([
-    sql`${BUCKET_SQL[rollup.bucket]} AS t`,
+    sql`${bucketStart(rollup.bucket, 'ts')} AS t`,
     ...rollup.dimensions.map((d) => {
       const expr = computed[d];
       return expr === undefined ? unsafeRawSql(d) : sql`${expr} AS ${unsafeRawSql(d)}`;
@@ -239,7 +237,7 @@ GROUP BY t, ${sqlJoin(dims)}`;
 export function regroupSelect(rollup: RollupDef, from: SqlFragment, bucket: RollupDef['bucket'], range: TimeRange, more: readonly SqlFragment[] = []): SqlFragment {
   const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
   const select = sqlJoin([
-    sql`${bucketOfT(bucket)} AS t`,
+    sql`${bucketStart(bucket, 't')} AS t`,
     ...dims,
     ...rollup.measures.map((m) => sql`${m.regroup} AS ${unsafeRawSql(m.name)}`),
   ], unsafeRawSql(',\n    '));

@@ -5,7 +5,7 @@ import {
 import { dosAttacksSql, dosParams } from '../../src/query/dos-attacks.js';
 import { scanEventCountsSql } from '../../src/query/scan-event-counts.js';
 import { multiPortType, scanEventsSql, scanParams } from '../../src/query/scan-events.js';
-import { ACTIVITY_ROLLUP, ALL_ROLLUPS, ROLLUPS, rollupColumns, rollupSelect, VIRTUAL_ROLLUPS } from '../../src/store/rollups.js';
+import { ACTIVITY_ROLLUP, ROLLUPS, rollupColumns, rollupSelect, VIRTUAL_ROLLUPS } from '../../src/store/rollups.js';
 import { sql, sqlQualified } from '../../src/store/sql.js';
 import { oracleDos, oracleEvents, oracleScans, type Probe } from '../helpers/event-traffic.js';
 
@@ -25,7 +25,6 @@ describe('activity rollup', () => {
       'packets', 'first_seen', 'last_seen', 'destinations']);
     // Computed from raw packets on read, never stored.
     expect(VIRTUAL_ROLLUPS).toContain(ACTIVITY_ROLLUP);
-    expect(ALL_ROLLUPS).not.toContain(ACTIVITY_ROLLUP);
     expect(ROLLUPS).not.toContain(ACTIVITY_ROLLUP);
   });
 
