@@ -173,7 +173,8 @@ export async function ingestFile(spec: InputSpec, deps: IngestDeps, opts: Ingest
 
   const input = await openInput(spec, { format: opts.format, stdin: deps.stdin, holdPartialLine: fileOpts.mayGrow === true });
   const classify = deps.classifiers.forInput(input);
-  const source = packetSource(input, { skipBelowIndex: resumeFrom });
+  // The batcher encodes each packet as it comes: the source may reuse its packet objects.
+  const source = packetSource(input, { skipBelowIndex: resumeFrom, reusePackets: true });
   const stats = source.stats;
 
   async function* classified(): AsyncGenerator<Array<StorablePacket & { recordOffset: number }>> {

@@ -37,11 +37,72 @@ export function decodeFrame(linkType: number, data: Uint8Array, tsSec: number, t
   if (announced !== IP_ANY && version !== announced) return 'bad_ip_version';
 
   const pkt = emptyPacket(tsSec, tsUsec);
-  let skip: SkipReason | null;
-  if (version === 4) skip = readIpv4(data, off, pkt);
-  else if (version === 6) skip = readIpv6(data, off, pkt);
-  else return 'bad_ip_version';
+  const skip = readIp(data, off, version, pkt);
   return skip === null ? pkt : skip;
+}
+
+/**
+ * decodeRecord into an existing packet object (one made by newPacketSlots()),
+ * every field rewritten: null when `pkt` now holds the packet, else why the
+ * record was skipped (`pkt` then holds nothing useful). For a reader that
+ * reuses its packet objects, so decoding allocates nothing per packet.
+ */
+export function decodeRecordInto(rec: CaptureRecord, pkt: PacketSlots): SkipReason | null {
+  const tsUsec = nsecToUsec(rec.tsNsec);
+  const badTime = timestampSkip(rec.tsSec, tsUsec);
+  if (badTime !== null) return badTime;
+  const data = rec.data;
+  const located = locateIp(rec.linkType, data);
+  if (typeof located === 'string') return located;
+  const off = ipOffset(located);
+  if (off >= data.length) return 'truncated_ip_header';
+  const version = data[off] >> 4;
+  const announced = announcedVersion(located);
+  if (announced !== IP_ANY && version !== announced) return 'bad_ip_version';
+  resetPacket(pkt, rec.tsSec, tsUsec);
+  return readIp(data, off, version, pkt);
+}
+
+function readIp(data: Uint8Array, off: number, version: number, pkt: PacketSlots): SkipReason | null {
+  if (version === 4) return readIpv4(data, off, pkt);
+  if (version === 6) return readIpv6(data, off, pkt);
+  return 'bad_ip_version';
+}
+
+/** A packet object with every field at its empty value, for decodeRecordInto(). */
+export function newPacketSlots(): PacketSlots {
+  return emptyPacket(0, 0);
+}
+
+/** Every field back to emptyPacket()'s value (same order, same shape). */
+function resetPacket(p: PacketSlots, tsSec: number, tsUsec: number): void {
+  p.tsSec = tsSec;
+  p.tsUsec = tsUsec;
+  p.ipVersion = 4;
+  p.src4 = 0;
+  p.dst4 = 0;
+  p.src6 = null;
+  p.dst6 = null;
+  p.proto = 0;
+  p.sport = 0;
+  p.dport = 0;
+  p.tcpFlags = 0;
+  p.tcpSeq = 0;
+  p.tcpWindow = 0;
+  p.tcpOptions = false;
+  p.ipId = 0;
+  p.ttl = 0;
+  p.ipLen = 0;
+  p.icmpType = 0;
+  p.icmpCode = 0;
+  p.fragment = false;
+  p.trafficClass = 'other';
+  p.tool = 'none';
+  p.label = '';
+  p.country = '';
+  p.asn = 0;
+  p.recordIndex = 0;
+  p.recordOffset = 0;
 }
 
 /**

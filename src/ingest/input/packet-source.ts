@@ -6,8 +6,8 @@
  */
 import type { CaptureRecord } from '../capture/record.js';
 import type { CaptureStop } from '../capture/index.js';
-import { decodeRecord } from '../decode/index.js';
-import type { PacketSummary, SkipReason } from '../packet.js';
+import { decodeRecord, decodeRecordInto, newPacketSlots } from '../decode/index.js';
+import type { PacketSlots, PacketSummary, SkipReason } from '../packet.js';
 import { createSummaryStats, readSummaryLines, type SummaryFormat } from '../summary/index.js';
 import type { OpenedInput } from './open-input.js';
 
@@ -34,6 +34,15 @@ export interface InputStats {
 export interface PacketSourceOptions {
   /** Records (or lines) with an index below this are read but not decoded (resume). */
   skipBelowIndex?: number;
+  /**
+   * Captures: decode every chunk into the same array and packet objects, so
+   * reading allocates no packet per record (ingest's garbage and peak memory
+   * were dominated by them). A chunk and its packets are then valid only until
+   * the consumer asks for the next chunk: it must copy what it keeps (the
+   * batcher encodes each packet into its batch at once). Summary inputs
+   * always yield fresh objects.
+   */
+  reusePackets?: boolean;
 }
 
 export function newInputStats(name: string, format: InputStats['format'], compressed: boolean): InputStats {
@@ -77,9 +86,17 @@ function captureSource(input: Extract<OpenedInput, { kind: 'capture' }>, opts: P
   return {
     stats,
     async *batches() {
+      const pool: PacketSlots[] | null = opts.reusePackets === true ? [] : null;
+      const reused: SourcePacket[] = [];
       for await (const records of reader.batches()) {
-        const out: SourcePacket[] = [];
-        decodeInto(records, skipBelow, stats, out);
+        let out: SourcePacket[];
+        if (pool === null) {
+          out = [];
+          decodeInto(records, skipBelow, stats, out);
+        } else {
+          out = reused;
+          decodeIntoPool(records, skipBelow, stats, pool, out);
+        }
         sync();
         if (out.length > 0) yield out;
       }
@@ -103,6 +120,27 @@ function decodeInto(records: CaptureRecord[], skipBelow: number, stats: InputSta
     out.push(p);
     stats.decoded++;
   }
+}
+
+/** decodeInto with the packet objects of `pool` (grown as needed): `out` is refilled from its start. */
+function decodeIntoPool(records: CaptureRecord[], skipBelow: number, stats: InputStats, pool: PacketSlots[], out: SourcePacket[]): void {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
+    if (rec.index < skipBelow) continue;
+    if (n === pool.length) pool.push(newPacketSlots());
+    const p = pool[n];
+    const skip = decodeRecordInto(rec, p);
+    if (skip !== null) {
+      countSkip(stats, skip);
+      continue;
+    }
+    p.recordIndex = rec.index;
+    p.recordOffset = rec.offset;
+    out[n++] = p;
+    stats.decoded++;
+  }
+  out.length = n;
 }
 
 function summarySource(input: Extract<OpenedInput, { kind: 'summary' }>, opts: PacketSourceOptions): PacketSource {

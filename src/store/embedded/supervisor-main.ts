@@ -124,9 +124,13 @@ async function main(): Promise<void> {
         // Watch it: exit, or three failed health checks in a row.
         let failures = 0;
         let exitCode: number | null | undefined;
-        void exited.then((code) => { exitCode = code; });
+        // The exit cuts the wait short through an abort, not by racing `exited`
+        // every round: each race would leave a reaction on it for as long as
+        // the engine lives.
+        const wake = new AbortController();
+        void exited.then((code) => { exitCode = code; wake.abort(); });
         while (exitCode === undefined && !stopping) {
-          await Promise.race([sleep(HEALTH_EVERY_MS), exited]);
+          await sleep(HEALTH_EVERY_MS, undefined, { signal: wake.signal }).catch(() => undefined);
           if (exitCode !== undefined || stopping) break;
           failures = (await healthy(url)) ? 0 : failures + 1;
           if (failures >= HEALTH_FAILURES_BEFORE_RESTART) {
