@@ -13,7 +13,7 @@
 import { DarkscopeError } from '../../errors.js';
 import type { CaptureRecord } from './record.js';
 import { ByteSource } from './byte-source.js';
-import { MAX_RECORD_BYTES } from './limits.js';
+import { MAX_RECORD_BYTES, RECORDS_PER_ARRAY } from './limits.js';
 import { type CaptureReader, type CaptureStats, linkTypeOf, newStats, noteEndOfInput, noteLinkType } from './types.js';
 
 export const PCAP_FILE_HEADER_BYTES = 24;
@@ -97,7 +97,12 @@ export class PcapReader implements CaptureReader {
         const abOff = buf.byteOffset;
         let pos = src.pos;
         const out: CaptureRecord[] = [];
+        let full = false;
         while (pos + rh <= end) {
+          if (out.length === RECORDS_PER_ARRAY) {
+            full = true;
+            break;
+          }
           const tsSec = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
           const frac = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
           const incl = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
@@ -131,6 +136,7 @@ export class PcapReader implements CaptureReader {
         stats.bytes = src.offset;
         if (out.length > 0) yield out;
         if (stats.stop !== null) return;
+        if (full) continue;
         if (!(await src.pull())) {
           noteEndOfInput(stats, src.available, src.offset, src.cutReason, `record ${index}`);
           return;

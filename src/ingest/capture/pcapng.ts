@@ -17,7 +17,7 @@
 import { DarkscopeError } from '../../errors.js';
 import type { CaptureRecord } from './record.js';
 import { ByteSource } from './byte-source.js';
-import { MAX_PCAPNG_BLOCK_BYTES, MAX_RECORD_BYTES, MIN_PCAPNG_BLOCK_BYTES } from './limits.js';
+import { MAX_PCAPNG_BLOCK_BYTES, MAX_RECORD_BYTES, MIN_PCAPNG_BLOCK_BYTES, RECORDS_PER_ARRAY } from './limits.js';
 import { DEFAULT_TS_RESOLUTION, splitTimestamp, tsResolutionFrom, type TsResolution } from './pcapng-timestamp.js';
 import { type CaptureReader, type CaptureStats, type StopReason, linkTypeOf, newStats, noteEndOfInput, noteLinkType } from './types.js';
 
@@ -116,7 +116,10 @@ export class PcapngReader implements CaptureReader {
     }
   }
 
-  /** Parses every complete block in the window; returns true when more input is needed. */
+  /**
+   * Parses the complete blocks in the window, up to RECORDS_PER_ARRAY packets;
+   * returns true when more input is needed, false when it stopped at that many.
+   */
   private parseAvailable(out: CaptureRecord[]): boolean {
     const src = this.src;
     const b = src.buf;
@@ -125,6 +128,7 @@ export class PcapngReader implements CaptureReader {
     let pos = src.pos;
     try {
       while (pos + 8 <= end) {
+        if (out.length >= RECORDS_PER_ARRAY) return false;
         const blockAt = src.base + pos;
         let type = this.u32(b, pos);
         if (type === SHB) {
