@@ -117,17 +117,28 @@ function hasColumns(def: RollupDef, needed: readonly string[]): boolean {
  * with at least the needed columns, so a query's SQL over them is the same.
  */
 export function fromSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, columns?: readonly string[], extra: readonly SqlFragment[] = []): SqlFragment {
+  const needed = neededColumns(family, f, columns);
+  // Given columns: a SELECT computed here (from raw, or regrouped) has only those dimensions, and every measure.
+  const keep = columns === undefined ? undefined : new Set([...needed, ...finestDef(family).measures.map((m) => m.name)]);
+  return tileSql(db, family, grain, range, f, needed, keep, extra);
+}
+
+/**
+ * fromSql with the needed dimensions worked out, and `keep` the dimensions
+ * and measures a computed SELECT produces (all without it); a stored table
+ * is read as it is.
+ */
+function tileSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, needed: readonly string[], keep: ReadonlySet<string> | undefined, extra: readonly SqlFragment[]): SqlFragment {
   const def = defAt(family, grain);
   if (def === undefined) throw new DarkscopeError('INTERNAL', `no ${grain} rollup for the ${family} family`);
-  if (!def.stored) return sql`(${rollupSelect(def, db.table('packets'), range, [...filterConditions(f), ...extra])})`;
-  const needed = neededColumns(family, f, columns);
+  if (!def.stored) return sql`(${rollupSelect(def, db.table('packets'), range, [...filterConditions(f), ...extra], keep)})`;
   if (hasColumns(def, needed)) return db.table(def.table);
   const finer = GRAINS.slice(0, GRAINS.indexOf(grain)).reverse().find((g) => defAt(family, g) !== undefined);
   const finerDef = finer === undefined ? undefined : defAt(family, finer);
   if (finer === undefined || finerDef === undefined || !hasColumns(finerDef, needed)) {
     throw new DarkscopeError('INTERNAL', `the ${family} family has no rollup with the columns ${needed.join(', ')}`);
   }
-  return sql`(${regroupSelect(finerDef, fromSql(db, family, finer, range, f, columns, extra), def.bucket, range, [...filterConditions(f), ...extra])})`;
+  return sql`(${regroupSelect(finerDef, tileSql(db, family, finer, range, f, needed, keep, extra), def.bucket, range, [...filterConditions(f), ...extra], keep)})`;
 }
 
 /** `WHERE t >= from AND t < to AND <filters>` for a rollup table. */
@@ -195,7 +206,11 @@ export interface RowsSql {
    * `FROM ... WHERE ...` with the `outer` conditions applied inside every
    * tile (not after the union, which ClickHouse 18.16 would read whole), and,
    * when `columns` is given, only those columns (and t) read from each tile:
-   * a ranking by packets then reads no unique-count state at all.
+   * a ranking by packets then reads no unique-count state at all. A tile
+   * computed from raw packets applies `outer` to the packets too, before
+   * grouping (the measures of 50 chosen sources over hours holding 5 M raw
+   * packets: 1.8 s -> 0.6 s on 18.16), so like `extra` the conditions may only
+   * name columns raw packets have under the same name.
    */
   clause(outer?: readonly SqlFragment[], columns?: readonly string[]): SqlFragment;
 }
@@ -212,17 +227,22 @@ export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRan
   const needed = neededColumns(family, f, columns);
   const tiles = tilesFor(family, grain, range, needed);
   const filters = [...filterConditions(f), ...extra];
-  const tileFrom = (t: Tile) => fromSql(db, family, t.grain, t.range, f, columns, extra);
+  const measures = finestDef(family).measures.map((m) => m.name);
+  // A tile computed from raw (or regrouped) groups by the needed columns only when the query named its
+  // columns, and computes only the measures a clause() lists. The tile's WHERE (filters, `extra`, the
+  // clause's conditions) is applied to it, so it keeps every needed column.
+  const tileFrom = (t: Tile, only?: readonly string[], outer: readonly SqlFragment[] = []) => tileSql(db, family, t.grain, t.range, f, needed,
+    only === undefined && columns === undefined ? undefined : new Set([...needed, ...(only ?? measures)]), [...extra, ...outer]);
   if (tiles.length === 1) {
     const from = tileFrom(tiles[0] as Tile);
     const where = (outer: readonly SqlFragment[] = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]);
-    return { from, where, clause: (outer = []) => sql`FROM ${from}\n${where(outer)}` };
+    return { from, where, clause: (outer = [], only) => sql`FROM ${only === undefined && outer.length === 0 ? from : tileFrom(tiles[0] as Tile, only, outer)}\n${where(outer)}` };
   }
   // Tables of one family differ in their dimensions: each tile lists the same columns, in the same order.
   const union = (outer: readonly SqlFragment[], only?: readonly string[]) => {
-    const names = only ?? [...needed, ...finestDef(family).measures.map((m) => m.name)];
+    const names = only ?? [...needed, ...measures];
     const list = sqlJoin(['t', ...names.filter((c) => c !== 't')].map((c) => unsafeRawSql(c)));
-    const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t)}
+    const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t, only, outer)}
   ${conditionsSql([...rangeConditions(t.range), ...filters, ...outer])}`);
     return sql`(
   ${sqlJoin(selects, unsafeRawSql('\n  UNION ALL\n  '))}

@@ -75,7 +75,8 @@ export function topSourcesSql(db: Tables, plan: Plan, input: TopSourcesInput): {
   const by = input.by ?? 'packets';
   const limit = sqlUInt(input.limit ?? DEFAULT_TOP_SOURCES_LIMIT, 32);
   return {
-    rank: by === 'packets' ? sourceRankSql(rows, limit) : null,
+    // The ranking reads addresses and packets only: rows computed from raw packets are then grouped by the address alone.
+    rank: by === 'packets' ? sourceRankSql(rowsSql(db, plan.family, plan.grain, plan.range, input.filters, [], []), limit) : null,
     measures: (keys) => sql`SELECT ip_version, src, hex(src6) AS src6_hex, ${SOURCE_MEASURES}
 ${rows.clause(keys === null ? [] : [sourceKeysCondition(keys)])}
 GROUP BY ip_version, src, src6

@@ -204,16 +204,17 @@ export interface TimeRange {
  * ts (rebuild, and reads of a virtual rollup; the views have none), and
  * `conditions` more conditions on raw columns (a query's filters).
  */
-export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange, more: readonly SqlFragment[] = []): SqlFragment {
-  const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
+export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange, more: readonly SqlFragment[] = [], keep?: ReadonlySet<string>): SqlFragment {
+  const { dimensions, measures } = kept(rollup, keep);
+  const dims = dimensions.map((d) => unsafeRawSql(d));
   const computed = rollup.computed ?? {};
   const select = sqlJoin([
     sql`${bucketStart(rollup.bucket, 'ts')} AS t`,
-    ...rollup.dimensions.map((d) => {
+    ...dimensions.map((d) => {
       const expr = computed[d];
       return expr === undefined ? unsafeRawSql(d) : sql`${expr} AS ${unsafeRawSql(d)}`;
     }),
-    ...rollup.measures.map((m) => sql`${m.expr} AS ${unsafeRawSql(m.name)}`),
+    ...measures.map((m) => sql`${m.expr} AS ${unsafeRawSql(m.name)}`),
   ], unsafeRawSql(',\n    '));
   const conditions = [
     ...(range === undefined ? [] : [sql`ts >= ${sqlDateTime(range.from)} AND ts < ${sqlDateTime(range.to)}`]),
@@ -224,7 +225,21 @@ export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range
   return sql`SELECT
     ${select}
 FROM ${packetsTable}${where}
-GROUP BY t, ${sqlJoin(dims)}`;
+GROUP BY ${sqlJoin([sql`t`, ...dims])}`;
+}
+
+/**
+ * The dimensions and measures of `rollup` named in `keep` (all of them
+ * without `keep`). A SELECT over raw packets grouped by fewer dimensions
+ * gives, for those it keeps, the sums and unique counts the full rows would
+ * after re-aggregation: a query reading a few columns of a rollup computed
+ * from raw groups by those only (a 7-day source ranking whose last hours held
+ * 5 M raw packets: 4.1 s grouped by all eleven dimensions, 0.85 s by the
+ * address alone, on 18.16).
+ */
+function kept(rollup: RollupDef, keep: ReadonlySet<string> | undefined): { dimensions: readonly string[]; measures: readonly Measure[] } {
+  if (keep === undefined) return rollup;
+  return { dimensions: rollup.dimensions.filter((d) => keep.has(d)), measures: rollup.measures.filter((m) => keep.has(m.name)) };
 }
 
 /**
@@ -234,17 +249,18 @@ GROUP BY t, ${sqlJoin(dims)}`;
  * `from` is what to read (the table, or another such SELECT in brackets);
  * `range` must be aligned to `bucket`.
  */
-export function regroupSelect(rollup: RollupDef, from: SqlFragment, bucket: RollupDef['bucket'], range: TimeRange, more: readonly SqlFragment[] = []): SqlFragment {
-  const dims = rollup.dimensions.map((d) => unsafeRawSql(d));
+export function regroupSelect(rollup: RollupDef, from: SqlFragment, bucket: RollupDef['bucket'], range: TimeRange, more: readonly SqlFragment[] = [], keep?: ReadonlySet<string>): SqlFragment {
+  const { dimensions, measures } = kept(rollup, keep);
+  const dims = dimensions.map((d) => unsafeRawSql(d));
   const select = sqlJoin([
     sql`${bucketStart(bucket, 't')} AS t`,
     ...dims,
-    ...rollup.measures.map((m) => sql`${m.regroup} AS ${unsafeRawSql(m.name)}`),
+    ...measures.map((m) => sql`${m.regroup} AS ${unsafeRawSql(m.name)}`),
   ], unsafeRawSql(',\n    '));
   const conditions = [sql`t >= ${sqlDateTime(range.from)} AND t < ${sqlDateTime(range.to)}`, ...more];
   return sql`SELECT
     ${select}
 FROM ${from}
 WHERE ${sqlJoin(conditions, unsafeRawSql(' AND '))}
-GROUP BY t, ${sqlJoin(dims)}`;
+GROUP BY ${sqlJoin([sql`t`, ...dims])}`;
 }

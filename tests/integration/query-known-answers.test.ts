@@ -272,6 +272,22 @@ describe('top sources', () => {
     }
   });
 
+  it('hours read from raw packets: the ranking and the measures of the chosen sources', async () => {
+    // 12:00-24:00 has no whole day: the source hours are computed from raw packets, grouped only by what each step reads.
+    const half = { from: D + 12 * H, to: D + 24 * H };
+    const r = await topSources(ctx, { range: half, filters: {} });
+    expect(r.sources.map((s) => [s.ip, s.packets])).toEqual([['192.0.2.10', 8], ['203.0.113.3', 4], ['198.18.0.9', 3], ['2001:db8::7', 2], ['203.0.113.4', 1]]);
+    expect(r.sources[1]).toEqual({
+      rank: 2, ip: '203.0.113.3', ipVersion: 4, packets: 4, bytes: 160, ports: 1, destinations: 4,
+      firstSeen: '2024-03-10T12:00:00Z', lastSeen: '2024-03-10T13:01:00Z', classes: { scan: 4, backscatter: 0, other: 0 },
+      tools: [], country: 'US', asn: 15169, label: '',
+    });
+    expect(r.sources[3]).toMatchObject({ ip: '2001:db8::7', ipVersion: 6, destinations: 2, ports: 1 });
+    expect((await topSources(ctx, { range: half, filters: {}, limit: 2 })).sources.map((s) => s.ip)).toEqual(['192.0.2.10', '203.0.113.3']);
+    const port = await topSources(ctx, { range: half, filters: parseFilters({ port: 23, proto: 'tcp' }) });
+    expect(port.sources.map((s) => [s.ip, s.packets, s.destinations])).toEqual([['203.0.113.3', 4, 4]]);
+  });
+
   it('for one port, excluding research', async () => {
     const r = await topSources(ctx, { range: day, filters: parseFilters({ port: 23, proto: 'tcp' }) });
     expect(r.sources.map((s) => [s.ip, s.packets])).toEqual([['203.0.113.1', 10], ['203.0.113.3', 4]]);
