@@ -26,18 +26,8 @@ export function decodeRecord(rec: CaptureRecord): PacketSummary | SkipReason {
  * with the upper bits already masked off; `data` may be a view at any offset.
  */
 export function decodeFrame(linkType: number, data: Uint8Array, tsSec: number, tsUsec: number): PacketSummary | SkipReason {
-  const badTime = timestampSkip(tsSec, tsUsec);
-  if (badTime !== null) return badTime;
-  const located = locateIp(linkType, data);
-  if (typeof located === 'string') return located;
-  const off = ipOffset(located);
-  if (off >= data.length) return 'truncated_ip_header';
-  const version = data[off] >> 4;
-  const announced = announcedVersion(located);
-  if (announced !== IP_ANY && version !== announced) return 'bad_ip_version';
-
   const pkt = emptyPacket(tsSec, tsUsec);
-  const skip = readIp(data, off, version, pkt);
+  const skip = decodeFrameInto(linkType, data, tsSec, tsUsec, pkt);
   return skip === null ? pkt : skip;
 }
 
@@ -48,18 +38,20 @@ export function decodeFrame(linkType: number, data: Uint8Array, tsSec: number, t
  * reuses its packet objects, so decoding allocates nothing per packet.
  */
 export function decodeRecordInto(rec: CaptureRecord, pkt: PacketSlots): SkipReason | null {
-  const tsUsec = nsecToUsec(rec.tsNsec);
-  const badTime = timestampSkip(rec.tsSec, tsUsec);
+  return decodeFrameInto(rec.linkType, rec.data, rec.tsSec, nsecToUsec(rec.tsNsec), pkt);
+}
+
+function decodeFrameInto(linkType: number, data: Uint8Array, tsSec: number, tsUsec: number, pkt: PacketSlots): SkipReason | null {
+  const badTime = timestampSkip(tsSec, tsUsec);
   if (badTime !== null) return badTime;
-  const data = rec.data;
-  const located = locateIp(rec.linkType, data);
+  const located = locateIp(linkType, data);
   if (typeof located === 'string') return located;
   const off = ipOffset(located);
   if (off >= data.length) return 'truncated_ip_header';
   const version = data[off] >> 4;
   const announced = announcedVersion(located);
   if (announced !== IP_ANY && version !== announced) return 'bad_ip_version';
-  resetPacket(pkt, rec.tsSec, tsUsec);
+  resetPacket(pkt, tsSec, tsUsec);
   return readIp(data, off, version, pkt);
 }
 
