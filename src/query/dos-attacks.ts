@@ -83,6 +83,8 @@ export function dosAttacksSql(db: Tables, input: DosAttacksInput): SqlFragment {
       sql`end_at - start_at >= ${sqlUInt(p.minDurationSec, 32)}`,
       sql`peak_minute >= ${sqlUInt(p.minPeakPerMinute, 32)}`,
     ],
+    // An attack has at least minPackets packets, and its peak minute at least minPeakPerMinute.
+    minPackets: Math.max(p.minPackets, p.minPeakPerMinute),
     limit: input.limit ?? DEFAULT_DOS_LIMIT,
   });
 }

@@ -27,7 +27,7 @@ export function scanEventCountsSql(db: Tables, input: ScanEventCountsInput): Sql
   const f = input.filters;
   const events = activityEventsSql(db, {
     class: 'scan', byPort: true, gapSec: p.expirySec, range: input.range, sensor: f.sensor, proto: f.proto, port: f.port, tool: f.tool,
-    having: [sql`addresses >= ${sqlUInt(p.minAddresses, 32)}`], limit: null,
+    having: [sql`addresses >= ${sqlUInt(p.minAddresses, 32)}`], minPackets: p.minAddresses, limit: null,
   });
   return sql`SELECT toUInt32(toStartOfDay(toDateTime(start_at, 'UTC'))) AS day, proto, port, count() AS events, uniqExact(ip_version, src, src6) AS sources
 FROM (${events})

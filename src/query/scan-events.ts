@@ -91,7 +91,7 @@ export function scanEventsSql(db: Tables, input: ScanEventsInput): { horizontal:
   const p = scanParams(input);
   const types = input.types ?? SCAN_TYPES;
   const f = input.filters;
-  const base: Omit<EventSelect, 'byPort' | 'having'> = {
+  const base: Omit<EventSelect, 'byPort' | 'having' | 'minPackets'> = {
     class: 'scan', gapSec: p.expirySec, range: input.range, sensor: f.sensor, proto: f.proto, port: f.port, tool: f.tool,
     limit: input.limit ?? DEFAULT_SCAN_EVENTS_LIMIT,
   };
@@ -100,9 +100,17 @@ export function scanEventsSql(db: Tables, input: ScanEventsInput): { horizontal:
   const vertical = sql`(port_count >= ${sqlUInt(p.verticalMinPorts, 32)} AND addresses < ${minAddresses})`;
   const multi = types.includes('strobe') && types.includes('vertical') ? sql`(${strobe} OR ${vertical})`
     : types.includes('strobe') ? strobe : vertical;
+  // The packets an event needs at least: one per address and one per port.
+  const strobePackets = Math.max(p.strobeMinPorts, p.minAddresses);
+  const multiPackets = types.includes('strobe') && types.includes('vertical') ? Math.min(strobePackets, p.verticalMinPorts)
+    : types.includes('strobe') ? strobePackets : p.verticalMinPorts;
   return {
-    horizontal: types.includes('horizontal') ? activityEventsSql(db, { ...base, byPort: true, having: [sql`addresses >= ${minAddresses}`] }) : null,
-    multiPort: types.includes('strobe') || types.includes('vertical') ? activityEventsSql(db, { ...base, byPort: false, having: [multi] }) : null,
+    horizontal: types.includes('horizontal')
+      ? activityEventsSql(db, { ...base, byPort: true, having: [sql`addresses >= ${minAddresses}`], minPackets: p.minAddresses })
+      : null,
+    multiPort: types.includes('strobe') || types.includes('vertical')
+      ? activityEventsSql(db, { ...base, byPort: false, having: [multi], minPackets: multiPackets })
+      : null,
   };
 }
 

@@ -11,7 +11,7 @@ import { oracleDos, oracleEvents, oracleScans, type Probe } from '../helpers/eve
 
 const db = { table: (name: string) => sqlQualified('d', name) };
 const RANGE = { from: 1_717_200_000, to: 1_717_286_400 };
-const base: EventSelect = { class: 'scan', byPort: true, gapSec: 480, range: RANGE, having: [], limit: 10 };
+const base: EventSelect = { class: 'scan', byPort: true, gapSec: 480, range: RANGE, having: [], minPackets: 0, limit: 10 };
 
 describe('activity rollup', () => {
   it('keeps scans and backscatter only, with the victim port for backscatter', () => {
@@ -73,6 +73,14 @@ describe('event SQL', () => {
     const vertical = scanEventsSql(db, { range: RANGE, filters: {}, types: ['vertical'], verticalMinPorts: 50, minAddresses: 20 });
     expect(vertical.horizontal).toBeNull();
     expect(vertical.multiPort?.text).toContain('(port_count >= 50 AND addresses < 20)');
+    // Only keys with as many packets in the window as an event needs are grouped by minute.
+    expect(q.horizontal?.text).toContain("(sensor, ip_version, src, src6, proto, if(class = 'backscatter', sport, dport)) IN (SELECT");
+    expect(q.horizontal?.text).toContain('HAVING count() >= 100)');
+    expect(q.multiPort?.text).toContain('(sensor, ip_version, src, src6, proto) IN (SELECT');
+    expect(q.multiPort?.text).toContain('HAVING count() >= 10)');
+    expect(vertical.multiPort?.text).toContain('HAVING count() >= 50)');
+    const strobe = scanEventsSql(db, { range: RANGE, filters: {}, types: ['strobe'], strobeMinPorts: 3, minAddresses: 40 });
+    expect(strobe.multiPort?.text).toContain('HAVING count() >= 40)');
     expect(() => scanEventsSql(db, { range: RANGE, filters: { country: 'JP' } })).toThrow(/cannot apply the filter\(s\) country/);
     expect(() => scanEventsSql(db, { range: RANGE, filters: {}, minAddresses: 0 })).toThrow(/minAddresses/);
   });
@@ -83,6 +91,8 @@ describe('event SQL', () => {
     expect(text).toContain("class = 'backscatter'");
     expect(text).toContain('arrayMap((x, p) -> toUInt32(x > p + 300)');
     expect(text).toContain('packets_total >= 25 AND end_at - start_at >= 60 AND peak_minute >= 30');
+    // A victim needs at least 30 packets (its peak minute alone) to be an attack.
+    expect(text).toContain('HAVING count() >= 30)');
     expect(() => dosAttacksSql(db, { range: RANGE, filters: { tool: 'zmap' } })).toThrow(/tool/);
   });
 
