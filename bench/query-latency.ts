@@ -147,7 +147,8 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-interface Case {
+/** One timed query: what it asks in API terms, and a call of the query layer returning its grain and a short excerpt of the answer. */
+export interface Case {
   readonly name: string;
   readonly request: string;
   readonly target?: LatencyFigures['target'];
@@ -206,7 +207,8 @@ function cases(ctx: QueryContext): Case[] {
   ];
 }
 
-async function measure(c: Case, runs: number, budgetMs: number, minRuns: number): Promise<LatencyFigures> {
+/** One warm-up run of `c`, then up to `runs` timed runs (at least `minRuns`, fewer once they pass `budgetMs`): nearest-rank p50/p95. */
+export async function measure(c: Case, runs: number, budgetMs: number, minRuns: number): Promise<LatencyFigures> {
   let last: { grain: string; answer: string } = { grain: '?', answer: '' };
   let errors = 0;
   let firstError: string | undefined;
@@ -285,7 +287,7 @@ const SETTLE_LIMIT_SEC = 120;
  * merges as much as themselves. A database in use has long settled its
  * older partitions, which is what a 30-day query reads.
  */
-async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: string): Promise<{ seconds: number; settled: boolean }> {
+export async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: string): Promise<{ seconds: number; settled: boolean }> {
   const started = performance.now();
   for (;;) {
     const [row] = await store.query(sql`SELECT count() AS n FROM system.merges WHERE database = ${sqlString(db)}`, { n: col.uint64AsNumber });
@@ -297,7 +299,7 @@ async function waitForMerges(store: ReturnType<typeof createStoreClient>, db: st
 }
 
 /** The bench's configuration (rate limit off, 60 s query timeout) for `db` on `server`, and a store client (close it). */
-function benchStore(server: Pick<Server, 'url' | 'username' | 'password'>, db: string): { env: Record<string, string>; cfg: ReturnType<typeof loadConfig>; store: ReturnType<typeof createStoreClient> } {
+export function benchStore(server: Pick<Server, 'url' | 'username' | 'password'>, db: string): { env: Record<string, string>; cfg: ReturnType<typeof loadConfig>; store: ReturnType<typeof createStoreClient> } {
   const env = {
     DARKSCOPE_CLICKHOUSE_URL: server.url,
     DARKSCOPE_CLICKHOUSE_USER: server.username,

@@ -9,6 +9,7 @@
  *   npm run bench -- --parts cluster --cluster-packets 1000000
  *   npm run bench -- --parts watch    ingest --watch: lag per rotated file, backlog packets/s, idle CPU/RSS
  *   npm run bench -- --parts rollups  the server's time for raw alone, all views and each view; rollup rows and states per packet (bench capture and demo week)
+ *   npm run bench -- --parts rawreads --raw-packets 2000000   reads of the grains computed from raw packets (minute, source hours, scan activity) on a large sensor
  *
  * Both engines side by side in one run (`--engines embedded,server`, the
  * default): darkscope's embedded ClickHouse, started on a store under
@@ -34,6 +35,7 @@ import { runSampled } from './proc-sampler.js';
 import { measureWatch, type WatchFigures } from './watch-follow.js';
 import { measureRollupCost, type RollupCapture, type RollupCostFigures } from './rollup-cost.js';
 import { demoWeek } from './demo-week.js';
+import { captureMiB, measureRawReads, RAW_HOURS, rawCapture, type RawReadsFigures } from './raw-reads.js';
 import { measureDemoWeek, type DemoWeekQueryFigures } from './query-latency.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,6 +53,8 @@ interface Args {
   midPackets: number;
   bigPackets: number;
   clusterPackets: number;
+  /** The rawreads part's capture: packets over the 6 hours before the current hour. */
+  rawPackets: number;
   rounds: number;
   clusterRounds: number;
 }
@@ -67,7 +71,7 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const parts = new Set((get('parts') ?? 'parse,ingest,rollups,memory,query,watch,cluster').split(','));
+  const parts = new Set((get('parts') ?? 'parse,ingest,rollups,memory,query,rawreads,watch,cluster').split(','));
   const rounds = Number(get('rounds') ?? (quick ? 1 : 3));
   const engines = (get('engines') ?? 'embedded,server').split(',');
   for (const e of engines) if (e !== 'embedded' && e !== 'server') throw new Error(`--engines: "${e}" is not embedded or server`);
@@ -79,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     midPackets: Number(get('mid-packets') ?? (quick ? 1_000_000 : 5_000_000)),
     bigPackets: Number(get('big-packets') ?? (quick ? 5_000_000 : 50_000_000)),
     clusterPackets: Number(get('cluster-packets') ?? (quick ? 500_000 : 1_000_000)),
+    rawPackets: Number(get('raw-packets') ?? (quick ? 1_000_000 : 5_000_000)),
     rounds,
     clusterRounds: Number(get('cluster-rounds') ?? 1),
   };
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
 
   const running: Running[] = [];
   try {
-    if (['ingest', 'rollups', 'memory', 'query', 'watch'].some((p) => args.parts.has(p))) {
+    if (['ingest', 'rollups', 'memory', 'query', 'rawreads', 'watch'].some((p) => args.parts.has(p))) {
       for (const e of args.engines) running.push(e === 'embedded' ? await embedded() : await clickhouseServer());
     }
     const targets = running.map((r) => r.server);
@@ -273,6 +278,36 @@ async function main(): Promise<void> {
         }
       }
       results.query = Object.fromEntries(queryFigures.map(({ engine, q, demo }) => [engine.name, { ...q, demoWeek: demo }]));
+    }
+    if (args.parts.has('rawreads') && targets.length > 0) {
+      const nowMs = Date.now();
+      const c = await rawCapture(DATA, args.rawPackets, nowMs);
+      log(`rawreads: ${c.generatedSec > 0 ? `generated ${c.file} in ${fmt(c.generatedSec, 1)} s` : `reusing ${c.file}`} (${fmt(captureMiB(c))} MiB)`);
+      const figures: RawReadsFigures[] = [];
+      for (const t of targets) {
+        log(`rawreads on ${t.label}: ingest of ${fmt(c.packets)} packets, then the reads computed from raw`);
+        figures.push(await measureRawReads(t, 'bench_raw', c, BIN, { quick: args.quick, nowSec: Math.floor(nowMs / 1000), log }));
+      }
+      results.rawreads = { capture: { packets: c.packets, hours: RAW_HOURS, startSec: c.startSec, endSec: c.endSec }, engines: figures };
+      lines.push(`rawreads (${fmt(c.packets)} packets over the ${RAW_HOURS} hours before ${new Date(c.endSec * 1000).toISOString().slice(0, 16)}Z, one sensor; ` +
+        `queries as of ${new Date(nowMs).toISOString().slice(11, 19)}Z on every engine; rollups computed from raw on read; result cache off; p50/p95 ms after a warm-up):`);
+      for (const f of figures) {
+        const t = targets.find((x) => x.name === f.engine);
+        lines.push(`  ${(t?.label ?? f.engine).padEnd(34)} ingest ${fmt(f.ingestSec, 1)} s (${fmt(f.stored)} stored); load average ${fmt(f.loadAvg.before, 1)} before, ${fmt(f.loadAvg.after, 1)} after; profiled ${f.profiled}`);
+      }
+      lines.push(`  ${''.padEnd(58)} ${figures.map((f) => f.engine.padStart(24)).join('')}`);
+      for (const [i, q] of (figures[0]?.queries ?? []).entries()) {
+        const cells = figures.map((f) => {
+          const x = f.queries[i];
+          return `${fmt(x.p50Ms).padStart(7)} / ${fmt(x.p95Ms).padStart(6)} (${String(x.runs).padStart(2)})${x.errors > 0 ? '!' : ' '}`.padStart(24);
+        });
+        lines.push(`  ${`${q.request} [${q.grain}]`.padEnd(58)} ${cells.join('')}`);
+      }
+      for (const f of figures) {
+        for (const x of f.queries) {
+          lines.push(`    ${f.engine} ${x.name}: ${x.answer}${x.errors > 0 ? `; ${x.errors} errors: ${x.firstError?.slice(0, 200)}` : ''}`);
+        }
+      }
     }
     if (args.parts.has('watch')) {
       const figures: WatchFigures[] = [];
