@@ -210,7 +210,9 @@ export interface RowsSql {
    * computed from raw packets applies `outer` to the packets too, before
    * grouping (the measures of 50 chosen sources over hours holding 5 M raw
    * packets: 1.8 s -> 0.6 s on 18.16), so like `extra` the conditions may only
-   * name columns raw packets have under the same name.
+   * name columns raw packets have under the same name. With `columns`, such a
+   * tile has only those and the filters' columns: `outer` and rowsSql's
+   * `extra` may then name no other.
    */
   clause(outer?: readonly SqlFragment[], columns?: readonly string[]): SqlFragment;
 }
@@ -228,11 +230,12 @@ export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRan
   const tiles = tilesFor(family, grain, range, needed);
   const filters = [...filterConditions(f), ...extra];
   const measures = finestDef(family).measures.map((m) => m.name);
-  // A tile computed from raw (or regrouped) groups by the needed columns only when the query named its
-  // columns, and computes only the measures a clause() lists. The tile's WHERE (filters, `extra`, the
-  // clause's conditions) is applied to it, so it keeps every needed column.
+  // A tile computed from raw (or regrouped) groups by the needed columns when the query named its columns,
+  // and under a clause() listing columns by those and the filters' only: the tile's WHERE (filters,
+  // `extra`, the clause's conditions) is applied to it, so those must name only such columns.
+  const filterColumns = activeFilters(f).map((n) => filterColumn(n));
   const tileFrom = (t: Tile, only?: readonly string[], outer: readonly SqlFragment[] = []) => tileSql(db, family, t.grain, t.range, f, needed,
-    only === undefined && columns === undefined ? undefined : new Set([...needed, ...(only ?? measures)]), [...extra, ...outer]);
+    only !== undefined ? new Set([...filterColumns, ...only]) : columns === undefined ? undefined : new Set([...needed, ...measures]), [...extra, ...outer]);
   if (tiles.length === 1) {
     const from = tileFrom(tiles[0] as Tile);
     const where = (outer: readonly SqlFragment[] = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]);

@@ -105,8 +105,8 @@ describe('summary SQL', () => {
     expect(q.countries.text).toContain('FROM `ds`.`country_1d`');
     // The top ports need the port: source_total_1d has none, so the days come from the source rows computed from raw packets.
     expect(q.topPortRank.text).toContain('FROM `ds`.`packets`');
-    // Grouped by what the ranking reads (the port, the filter's country, the address every source row keeps), packets only.
-    expect(q.topPortRank.text).toContain('GROUP BY t, ip_version, src, src6, proto, dport, country)');
+    // Grouped by what the ranking reads (the port and the filter's country), packets only.
+    expect(q.topPortRank.text).toContain('GROUP BY t, proto, dport, country)');
     expect(q.topPortRank.text).not.toContain('uniqCombined');
     expect(q.topPortRank.text).not.toContain('first_seen');
   });
