@@ -6,7 +6,7 @@
  */
 import type { CaptureRecord } from '../capture/record.js';
 import type { CaptureStop } from '../capture/index.js';
-import { decodeRecord, decodeRecordInto, newPacketSlots } from '../decode/index.js';
+import { decodeRecordInto, newPacketSlots } from '../decode/index.js';
 import type { PacketSlots, PacketSummary, SkipReason } from '../packet.js';
 import { createSummaryStats, readSummaryLines, type SummaryFormat } from '../summary/index.js';
 import type { OpenedInput } from './open-input.js';
@@ -86,17 +86,15 @@ function captureSource(input: Extract<OpenedInput, { kind: 'capture' }>, opts: P
   return {
     stats,
     async *batches() {
-      const pool: PacketSlots[] | null = opts.reusePackets === true ? [] : null;
-      const reused: SourcePacket[] = [];
+      // Reused: one set of packet objects and one array for every chunk; else new ones per chunk.
+      let pool: PacketSlots[] = [];
+      let out: SourcePacket[] = [];
       for await (const records of reader.batches()) {
-        let out: SourcePacket[];
-        if (pool === null) {
+        if (opts.reusePackets !== true) {
+          pool = [];
           out = [];
-          decodeInto(records, skipBelow, stats, out);
-        } else {
-          out = reused;
-          decodeIntoPool(records, skipBelow, stats, pool, out);
         }
+        decodeInto(records, skipBelow, stats, pool, out);
         sync();
         if (out.length > 0) yield out;
       }
@@ -105,25 +103,8 @@ function captureSource(input: Extract<OpenedInput, { kind: 'capture' }>, opts: P
   };
 }
 
-function decodeInto(records: CaptureRecord[], skipBelow: number, stats: InputStats, out: SourcePacket[]): void {
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i];
-    if (rec.index < skipBelow) continue;
-    const r = decodeRecord(rec);
-    if (typeof r === 'string') {
-      countSkip(stats, r);
-      continue;
-    }
-    const p = r as SourcePacket;
-    p.recordIndex = rec.index;
-    p.recordOffset = rec.offset;
-    out.push(p);
-    stats.decoded++;
-  }
-}
-
-/** decodeInto with the packet objects of `pool` (grown as needed): `out` is refilled from its start. */
-function decodeIntoPool(records: CaptureRecord[], skipBelow: number, stats: InputStats, pool: PacketSlots[], out: SourcePacket[]): void {
+/** Decodes `records` into the packet objects of `pool` (grown as needed); `out` is refilled from its start with the packets. */
+function decodeInto(records: CaptureRecord[], skipBelow: number, stats: InputStats, pool: PacketSlots[], out: SourcePacket[]): void {
   let n = 0;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
