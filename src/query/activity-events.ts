@@ -1,13 +1,17 @@
 /**
- * Events from the minute activity rollup (`activity_1m`, computed from raw packets on read; src/store/rollups.ts):
- * the shared assembly behind scan events (scan-events.ts) and DoS attacks
+ * Events from the raw packets grouped by key and minute (the grain of the
+ * `activity_1m` rollup, which is not stored; src/store/rollups.ts): the shared assembly behind scan events (scan-events.ts) and DoS attacks
  * (dos-attacks.ts), and the arithmetic both report.
  *
  * One SELECT per kind of event, three levels deep, the same on ClickHouse
  * 18.16 and 26.x (no window functions), over the packets of the keys that
  * have at least `minPackets` packets in the read window (busyKeysSql):
- *   1. buckets   one row per (key, minute): first and last second, packets,
- *                the merged destination state, the ports, tool packet counts;
+ *   1. buckets   one row per (key, minute), grouped from the raw packets
+ *                directly: first and last second, packets, the destination
+ *                state, the ports, tool packet counts (grouping by
+ *                activity_1m's dimensions first, then by the key, made a
+ *                state per port and merged them: 10.7 s against 6.0 s for a
+ *                source's ports in an hour of 5 M packets on 18.16);
  *   2. keys      one row per key with those columns as arrays sorted by
  *                minute, and the event number of each bucket: a bucket starts
  *                a new event when its first second is more than `gapSec`
@@ -26,7 +30,7 @@
  * whole unless it lasts longer than that.
  */
 import { DarkscopeError } from '../errors.js';
-import { ACTIVITY_ROLLUP, rollupSelect, uniqMergeSql } from '../store/rollups.js';
+import { ACTIVITY_ROLLUP, bucketStart, rollupMeasure, uniqMergeSql } from '../store/rollups.js';
 import { col } from '../store/row-decoders.js';
 import { sql, sqlDateTime, sqlJoin, sqlString, sqlUInt, unsafeRawSql, type SqlFragment } from '../store/sql.js';
 import { countArray } from './decoders.js';
@@ -102,25 +106,22 @@ export function activityEventsSql(db: Tables, e: EventSelect): SqlFragment {
   const gap = sqlUInt(checkGap('gap', e.gapSec), 32);
   const windowFrom = Math.max(0, e.range.from - EVENT_CONTEXT_SEC);
   const windowTo = Math.min(0xffffffff, e.range.to + EVENT_CONTEXT_SEC);
-  // activity_1m is computed from the raw packets of the window's whole minutes (src/store/rollups.ts, VIRTUAL_ROLLUPS);
-  // the conditions on raw columns are applied to the packets first.
+  // The buckets are the raw packets of the window's whole minutes.
   const window = { from: windowFrom - (windowFrom % 60), to: Math.min(0xffffffff, Math.ceil(windowTo / 60) * 60) };
-  const pushed = [
-    sql`class = ${sqlString(e.class)}`,
-    ...(e.sensor === undefined ? [] : [sql`sensor = ${sqlString(e.sensor)}`]),
-    ...(e.proto === undefined ? [] : [sql`proto = ${sqlUInt(e.proto, 8)}`]),
-  ];
-  if (e.minPackets > 1) pushed.push(busyKeysSql(db, e, window, pushed));
+  const port = activityPort();
   const where = [
+    sql`ts >= ${sqlDateTime(window.from)}`,
+    sql`ts < ${sqlDateTime(window.to)}`,
     sql`class = ${sqlString(e.class)}`,
-    sql`t >= ${sqlDateTime(windowFrom - (windowFrom % 60))}`,
-    sql`t < ${sqlDateTime(windowTo)}`,
     ...(e.sensor === undefined ? [] : [sql`sensor = ${sqlString(e.sensor)}`]),
     ...(e.proto === undefined ? [] : [sql`proto = ${sqlUInt(e.proto, 8)}`]),
-    ...(e.byPort && e.port !== undefined ? [sql`port = ${sqlUInt(e.port, 16)}`] : []),
+    ...(e.byPort && e.port !== undefined ? [sql`${port} = ${sqlUInt(e.port, 16)}`] : []),
   ];
+  if (e.minPackets > 1) where.push(busyKeysSql(db, e, window, where.slice(2)));
   const keyCols = e.byPort ? ['sensor', 'ip_version', 'src', 'src6', 'proto', 'port'] : ['sensor', 'ip_version', 'src', 'src6', 'proto'];
   const key = sqlJoin(keyCols.map((k) => unsafeRawSql(k)));
+  // The same key over raw packets: the port is computed (a backscatter packet's port is its source port).
+  const rawKey = sqlJoin(keyCols.map((k) => (k === 'port' ? sql`${port} AS port` : unsafeRawSql(k))));
   const having = [
     sql`start_at >= ${sqlUInt(e.range.from, 32)}`,
     sql`start_at < ${sqlUInt(e.range.to, 32)}`,
@@ -145,12 +146,12 @@ FROM
     ${eventNumbersSql(gap)} AS evs
   FROM
   (
-    SELECT ${key}, t,
-      toUInt32(minMerge(first_seen)) AS f, toUInt32(maxMerge(last_seen)) AS l, sum(packets) AS p,
-      uniqCombinedMergeState(17)(destinations) AS d, groupUniqArray(port) AS pl,
-      sumIf(packets, tool = 'zmap') AS zm, sumIf(packets, tool = 'masscan') AS ms, sumIf(packets, tool = 'mirai') AS mi,
+    SELECT ${rawKey}, ${bucketStart('minute', 'ts')} AS t,
+      toUInt32(min(ts)) AS f, toUInt32(max(ts)) AS l, count() AS p,
+      ${rollupMeasure(ACTIVITY_ROLLUP, 'destinations').expr} AS d, groupUniqArray(${port}) AS pl,
+      countIf(tool = 'zmap') AS zm, countIf(tool = 'masscan') AS ms, countIf(tool = 'mirai') AS mi,
       any(label) AS lb, any(country) AS cc, any(asn) AS ax
-    FROM (${rollupSelect(ACTIVITY_ROLLUP, db.table('packets'), window, pushed)})
+    FROM ${db.table('packets')}
     WHERE ${sqlJoin(where, unsafeRawSql(' AND '))}
     GROUP BY ${key}, t
   )
@@ -171,13 +172,18 @@ LIMIT ${sqlUInt(e.limit, 32)}`}`;
  * memory limit); the keys that can reach 100 addresses are a small part.
  */
 function busyKeysSql(db: Tables, e: EventSelect, window: TimeRange, conditions: readonly SqlFragment[]): SqlFragment {
-  const port = ACTIVITY_ROLLUP.computed?.port;
-  if (port === undefined) throw new DarkscopeError('INTERNAL', 'the activity rollup has no computed port');
-  const key = sqlJoin([sql`sensor, ip_version, src, src6, proto`, ...(e.byPort ? [port] : [])]);
+  const key = sqlJoin([sql`sensor, ip_version, src, src6, proto`, ...(e.byPort ? [activityPort()] : [])]);
   return sql`(${key}) IN (SELECT ${key} FROM ${db.table('packets')}
   WHERE ts >= ${sqlDateTime(window.from)} AND ts < ${sqlDateTime(window.to)} AND ${sqlJoin([...conditions], unsafeRawSql(' AND '))}
   GROUP BY ${key}
   HAVING count() >= ${sqlUInt(e.minPackets, 32)})`;
+}
+
+/** The port of a packet in an event: the destination port of a scan, the source port of backscatter. */
+function activityPort(): SqlFragment {
+  const port = ACTIVITY_ROLLUP.computed?.port;
+  if (port === undefined) throw new DarkscopeError('INTERNAL', 'the activity rollup has no computed port');
+  return port;
 }
 
 /** Decoders of activityEventsSql's columns (those the readers use). */

@@ -87,7 +87,7 @@ const BUCKET_START: Record<RollupDef['bucket'], SqlFragment> = {
 };
 
 /** The start of the `bucket` holding `time` (raw packets' ts, or a rollup's own t). */
-function bucketStart(bucket: RollupDef['bucket'], time: 'ts' | 't'): SqlFragment {
+export function bucketStart(bucket: RollupDef['bucket'], time: 'ts' | 't'): SqlFragment {
   return sql`${BUCKET_START[bucket]}(${unsafeRawSql(time)})`;
 }
 
@@ -183,6 +183,13 @@ export const VIRTUAL_ROLLUPS: readonly RollupDef[] = Object.freeze([
 export function rollupDef(table: string): RollupDef {
   const found = [...ROLLUPS, ...VIRTUAL_ROLLUPS].find((r) => r.table === table);
   if (found === undefined) throw new DarkscopeError('INTERNAL', `unknown rollup table ${JSON.stringify(table)}`);
+  return found;
+}
+
+/** The measure `name` of `rollup` (its expression over raw packets, its regroup over rows). */
+export function rollupMeasure(rollup: RollupDef, name: string): Measure {
+  const found = rollup.measures.find((m) => m.name === name);
+  if (found === undefined) throw new DarkscopeError('INTERNAL', `rollup ${rollup.table} has no measure ${JSON.stringify(name)}`);
   return found;
 }
 

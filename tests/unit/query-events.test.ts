@@ -28,12 +28,17 @@ describe('activity rollup', () => {
     expect(ROLLUPS).not.toContain(ACTIVITY_ROLLUP);
   });
 
-  it('events read the activity rows computed from the raw packets of whole minutes, class and sensor applied to the packets', () => {
+  it('events group the raw packets of whole minutes by key and minute directly, class and sensor applied to the packets', () => {
     const text = activityEventsSql(db, { ...base, sensor: 'tokyo', range: { from: RANGE.from + 30, to: RANGE.to + 30 } }).text;
     const from = RANGE.from + 30 - EVENT_CONTEXT_SEC;
     const to = RANGE.to + 30 + EVENT_CONTEXT_SEC;
-    expect(text).toContain(`WHERE ts >= toDateTime(${from - (from % 60)}, 'UTC') AND ts < toDateTime(${Math.ceil(to / 60) * 60}, 'UTC') AND class IN ('scan', 'backscatter') AND class = 'scan' AND sensor = 'tokyo'`);
+    expect(text).toContain(`WHERE ts >= toDateTime(${from - (from % 60)}, 'UTC') AND ts < toDateTime(${Math.ceil(to / 60) * 60}, 'UTC') AND class = 'scan' AND sensor = 'tokyo'`);
+    expect(text).toContain("SELECT sensor, ip_version, src, src6, proto, if(class = 'backscatter', sport, dport) AS port, toStartOfMinute(ts) AS t,");
+    expect(text).toContain('uniqCombinedState(17)(dst_key) AS d');
+    expect(text).toContain('GROUP BY sensor, ip_version, src, src6, proto, port, t');
+    // No state per activity_1m row merged into the minute: the packets go straight into the key's minute.
     expect(text).not.toContain('activity_1m');
+    expect(text).not.toContain('uniqCombinedMergeState');
   });
 });
 
@@ -41,8 +46,8 @@ describe('event SQL', () => {
   it('splits at gaps longer than the expiry, reading a day of context on both sides', () => {
     const text = activityEventsSql(db, base).text;
     expect(text).toContain('arrayMap((x, p) -> toUInt32(x > p + 480)');
-    expect(text).toContain(`t >= toDateTime(${RANGE.from - EVENT_CONTEXT_SEC}, 'UTC')`);
-    expect(text).toContain(`t < toDateTime(${RANGE.to + EVENT_CONTEXT_SEC}, 'UTC')`);
+    expect(text).toContain(`ts >= toDateTime(${RANGE.from - EVENT_CONTEXT_SEC}, 'UTC')`);
+    expect(text).toContain(`ts < toDateTime(${RANGE.to + EVENT_CONTEXT_SEC}, 'UTC')`);
     expect(text).toContain(`HAVING start_at >= ${RANGE.from} AND start_at < ${RANGE.to}`);
     expect(text).toContain("class = 'scan'");
     expect(text).toContain('GROUP BY sensor, ip_version, src, src6, proto, port, ev');
@@ -51,7 +56,7 @@ describe('event SQL', () => {
   });
 
   it('filters a port in WHERE per port, and by the ports of an event otherwise', () => {
-    expect(activityEventsSql(db, { ...base, port: 23 }).text).toContain('AND port = 23');
+    expect(activityEventsSql(db, { ...base, port: 23 }).text).toContain("AND if(class = 'backscatter', sport, dport) = 23");
     const multi = activityEventsSql(db, { ...base, byPort: false, port: 23, tool: 'zmap', sensor: "o'brien" }).text;
     expect(multi).not.toContain('port = 23');
     expect(multi).toContain('has(all_ports, 23)');
