@@ -96,8 +96,7 @@ GROUP BY bucket
 ORDER BY bucket`,
     // The totals need no buckets: whole days come from the day rollups (see tilesFor).
     total: sql`SELECT sum(packets) AS packets, ${sourcesSql(plan.family)} AS sources
-FROM ${rows.from}
-${rows.where()}`,
+${rows.clause([], undefined, false)}`,
   };
 }
 
@@ -108,8 +107,7 @@ export function portsAboveSql(db: Tables, plan: SeriesPlan, input: PortSeriesInp
   return sql`SELECT count() AS above
 FROM (
   SELECT proto, dport, sum(packets) AS p
-  FROM ${rows.from}
-  ${rows.where()}
+  ${rows.clause([], ['proto', 'dport', 'packets'], false)}
   GROUP BY proto, dport
   HAVING p > ${sqlUInt(packets, 64)}
 )`;

@@ -27,7 +27,7 @@ export function portRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
   return sql`SELECT toUInt8(intDiv(key, 65536)) AS proto, toUInt16(key % 65536) AS port
 FROM (
   SELECT ${PORT_KEY_SQL} AS key, sum(packets) AS total
-  ${rows.clause([], ['proto', 'dport', 'packets'])}
+  ${rows.clause([], ['proto', 'dport', 'packets'], false)}
   GROUP BY key
   ORDER BY total DESC, key
   LIMIT ${limit}
@@ -43,10 +43,13 @@ export function portKeysCondition(keys: readonly PortKey[]): SqlFragment {
   return sql`(proto, dport) IN (${sqlJoin(keys.map((k) => sql`(${sqlUInt(k.proto, 8)}, ${sqlUInt(k.port, 16)})`))})`;
 }
 
-/** The chosen ports with `measures` (SELECT items after `proto, dport AS port`, including `packets`), most packets first. */
+/**
+ * The chosen ports with `measures` (SELECT items after `proto, dport AS port`,
+ * including `packets`; none may read `t`), most packets first.
+ */
 export function portsByPacketsSql(rows: RowsSql, measures: SqlFragment, keys: readonly PortKey[]): SqlFragment {
   return sql`SELECT proto, dport AS port, ${measures}
-${rows.clause([portKeysCondition(keys)])}
+${rows.clause([portKeysCondition(keys)], undefined, false)}
 GROUP BY proto, dport
 ORDER BY packets DESC, proto, port`;
 }
@@ -73,7 +76,7 @@ export function sourceRankSql(rows: RowsSql, limit: SqlFragment): SqlFragment {
 FROM (
   SELECT toUInt8(4) AS ip_version, src, ${sqlString(ZERO_SRC6_HEX)} AS src6_hex, total FROM (
     SELECT src, sum(packets) AS total
-    ${rows.clause([sql`ip_version = 4`], ['ip_version', 'src', 'packets'])}
+    ${rows.clause([sql`ip_version = 4`], ['ip_version', 'src', 'packets'], false)}
     GROUP BY src
     ORDER BY total DESC, src
     LIMIT ${limit}
@@ -81,7 +84,7 @@ FROM (
   UNION ALL
   SELECT toUInt8(6) AS ip_version, toUInt32(0) AS src, src6_hex, total FROM (
     SELECT hex(src6) AS src6_hex, sum(packets) AS total
-    ${rows.clause([sql`ip_version = 6`], ['ip_version', 'src6', 'packets'])}
+    ${rows.clause([sql`ip_version = 6`], ['ip_version', 'src6', 'packets'], false)}
     GROUP BY src6
     ORDER BY total DESC, src6
     LIMIT ${limit}

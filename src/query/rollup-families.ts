@@ -128,17 +128,38 @@ export function fromSql(db: Tables, family: Family, grain: Grain, range: TimeRan
  * and measures a computed SELECT produces (all without it); a stored table
  * is read as it is.
  */
-function tileSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, needed: readonly string[], keep: ReadonlySet<string> | undefined, extra: readonly SqlFragment[]): SqlFragment {
+function tileSql(db: Tables, family: Family, grain: Grain, range: TimeRange, f: QueryFilters, needed: readonly string[], keep: ReadonlySet<string> | undefined, extra: readonly SqlFragment[], perBucket = true): SqlFragment {
   const def = defAt(family, grain);
   if (def === undefined) throw new DarkscopeError('INTERNAL', `no ${grain} rollup for the ${family} family`);
-  if (!def.stored) return sql`(${rollupSelect(def, db.table('packets'), range, [...filterConditions(f), ...extra], keep)})`;
+  const raw = perBucket ? undefined : rawSource(family, grain, needed);
+  if (!def.stored || raw !== undefined) {
+    return sql`(${rollupSelect(raw ?? def, db.table('packets'), range, [...filterConditions(f), ...extra], keep, perBucket)})`;
+  }
   if (hasColumns(def, needed)) return db.table(def.table);
-  const finer = GRAINS.slice(0, GRAINS.indexOf(grain)).reverse().find((g) => defAt(family, g) !== undefined);
+  const finer = finerGrain(family, grain);
   const finerDef = finer === undefined ? undefined : defAt(family, finer);
   if (finer === undefined || finerDef === undefined || !hasColumns(finerDef, needed)) {
     throw new DarkscopeError('INTERNAL', `the ${family} family has no rollup with the columns ${needed.join(', ')}`);
   }
   return sql`(${regroupSelect(finerDef, tileSql(db, family, finer, range, f, needed, keep, extra), def.bucket, range, [...filterConditions(f), ...extra], keep)})`;
+}
+
+function finerGrain(family: Family, grain: Grain): Grain | undefined {
+  return GRAINS.slice(0, GRAINS.indexOf(grain)).reverse().find((g) => defAt(family, g) !== undefined);
+}
+
+/**
+ * The rollup computed from raw packets that a tile of `family` at `grain`
+ * is made from (its own, or the finer one it is regrouped from when the
+ * stored table lacks a needed column); undefined when it reads a stored table.
+ */
+function rawSource(family: Family, grain: Grain, needed: readonly string[]): RollupDef | undefined {
+  const def = defAt(family, grain);
+  if (def === undefined) return undefined;
+  if (!def.stored) return def;
+  if (hasColumns(def, needed)) return undefined;
+  const finer = finerGrain(family, grain);
+  return finer === undefined ? undefined : rawSource(family, finer, needed);
 }
 
 /** `WHERE t >= from AND t < to AND <filters>` for a rollup table. */
@@ -212,9 +233,12 @@ export interface RowsSql {
    * packets: 1.8 s -> 0.6 s on 18.16), so like `extra` the conditions may only
    * name columns raw packets have under the same name. With `columns`, such a
    * tile has only those and the filters' columns: `outer` and rowsSql's
-   * `extra` may then name no other.
+   * `extra` may then name no other. `perBucket` false (for a query that
+   * reads no `t`): the rows have no `t`, and a tile computed from raw
+   * packets is grouped over its whole range instead of per bucket (its
+   * packets are already limited to the range); see rollupSelect.
    */
-  clause(outer?: readonly SqlFragment[], columns?: readonly string[]): SqlFragment;
+  clause(outer?: readonly SqlFragment[], columns?: readonly string[], perBucket?: boolean): SqlFragment;
 }
 
 /**
@@ -234,19 +258,26 @@ export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRan
   // and under a clause() listing columns by those and the filters' only: the tile's WHERE (filters,
   // `extra`, the clause's conditions) is applied to it, so those must name only such columns.
   const filterColumns = activeFilters(f).map((n) => filterColumn(n));
-  const tileFrom = (t: Tile, only?: readonly string[], outer: readonly SqlFragment[] = []) => tileSql(db, family, t.grain, t.range, f, needed,
-    only !== undefined ? new Set([...filterColumns, ...only]) : columns === undefined ? undefined : new Set([...needed, ...measures]), [...extra, ...outer]);
+  const tileFrom = (t: Tile, only?: readonly string[], outer: readonly SqlFragment[] = [], perBucket = true) => tileSql(db, family, t.grain, t.range, f, needed,
+    only !== undefined ? new Set([...filterColumns, ...only]) : columns === undefined ? undefined : new Set([...needed, ...measures]), [...extra, ...outer], perBucket);
+  // A tile grouped over its whole range has no t to compare; its packets were read from that range only.
+  const timeConditions = (t: Tile, perBucket: boolean) => (perBucket || rawSource(family, t.grain, needed) === undefined ? rangeConditions(t.range) : []);
   if (tiles.length === 1) {
-    const from = tileFrom(tiles[0] as Tile);
-    const where = (outer: readonly SqlFragment[] = []) => conditionsSql([...rangeConditions(range), ...filters, ...outer]);
-    return { from, where, clause: (outer = [], only) => sql`FROM ${only === undefined && outer.length === 0 ? from : tileFrom(tiles[0] as Tile, only, outer)}\n${where(outer)}` };
+    const tile = tiles[0] as Tile;
+    const from = tileFrom(tile);
+    const where = (outer: readonly SqlFragment[] = [], perBucket = true) => conditionsSql([...timeConditions(tile, perBucket), ...filters, ...outer]);
+    return {
+      from,
+      where,
+      clause: (outer = [], only, perBucket = true) => sql`FROM ${only === undefined && outer.length === 0 && perBucket ? from : tileFrom(tile, only, outer, perBucket)}\n${where(outer, perBucket)}`,
+    };
   }
   // Tables of one family differ in their dimensions: each tile lists the same columns, in the same order.
-  const union = (outer: readonly SqlFragment[], only?: readonly string[]) => {
-    const names = only ?? [...needed, ...measures];
-    const list = sqlJoin(['t', ...names.filter((c) => c !== 't')].map((c) => unsafeRawSql(c)));
-    const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t, only, outer)}
-  ${conditionsSql([...rangeConditions(t.range), ...filters, ...outer])}`);
+  const union = (outer: readonly SqlFragment[], only?: readonly string[], perBucket = true) => {
+    const names = (only ?? [...needed, ...measures]).filter((c) => c !== 't');
+    const list = sqlJoin([...(perBucket ? ['t'] : []), ...names].map((c) => unsafeRawSql(c)));
+    const selects = tiles.map((t) => sql`SELECT ${list} FROM ${tileFrom(t, only, outer, perBucket)}
+  ${conditionsSql([...timeConditions(t, perBucket), ...filters, ...outer])}`);
     return sql`(
   ${sqlJoin(selects, unsafeRawSql('\n  UNION ALL\n  '))}
 )`;
@@ -255,7 +286,7 @@ export function rowsSql(db: Tables, family: Family, grain: Grain, range: TimeRan
   return {
     from,
     where: (outer = []) => conditionsSql(outer),
-    clause: (outer = [], only) => sql`FROM ${outer.length === 0 && only === undefined ? from : union(outer, only)}`,
+    clause: (outer = [], only, perBucket = true) => sql`FROM ${outer.length === 0 && only === undefined && perBucket ? from : union(outer, only, perBucket)}`,
   };
 }
 

@@ -41,8 +41,7 @@ export function topPortsSql(db: Tables, plan: Plan, input: TopPortsInput): { por
   ${sourcesSql(plan.family)} AS sources, ${destinationsSql(plan.family)} AS destinations`;
   const ports = (input.by ?? 'packets') === 'sources'
     ? sql`SELECT proto, dport AS port, ${measures}
-FROM ${rows.from}
-${rows.where()}
+${rows.clause([], undefined, false)}
 GROUP BY proto, dport
 ORDER BY sources DESC, packets DESC, proto, port
 LIMIT ${limit}`
@@ -54,8 +53,7 @@ LIMIT ${limit}`
     rank: portRankSql(rows, limit),
     measures: (keys) => portsByPacketsSql(rows, measures, keys),
     total: sql`SELECT sum(packets) AS packets, ${sourcesSql(totalFamily)} AS sources
-FROM ${totals.from}
-${totals.where()}`,
+${totals.clause([], undefined, false)}`,
   };
 }
 

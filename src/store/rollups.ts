@@ -210,13 +210,18 @@ export interface TimeRange {
  * the qualified raw table (`store.table('packets')`); `range` adds a WHERE on
  * ts (rebuild, and reads of a virtual rollup; the views have none), and
  * `conditions` more conditions on raw columns (a query's filters).
+ * `perBucket` false: no `t`, one row per dimension tuple over the whole
+ * range, for a query that reads no bucket (a ranking over six hours of 5 M
+ * raw packets grouped by port: 0.7-1.1 s per minute and port, 0.05-0.09 s
+ * per port, on 18.16). With no dimension kept either, there is no GROUP BY:
+ * one row over the range (zero packets when there was none).
  */
-export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange, more: readonly SqlFragment[] = [], keep?: ReadonlySet<string>): SqlFragment {
+export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range?: TimeRange, more: readonly SqlFragment[] = [], keep?: ReadonlySet<string>, perBucket = true): SqlFragment {
   const { dimensions, measures } = kept(rollup, keep);
   const dims = dimensions.map((d) => unsafeRawSql(d));
   const computed = rollup.computed ?? {};
   const select = sqlJoin([
-    sql`${bucketStart(rollup.bucket, 'ts')} AS t`,
+    ...(perBucket ? [sql`${bucketStart(rollup.bucket, 'ts')} AS t`] : []),
     ...dimensions.map((d) => {
       const expr = computed[d];
       return expr === undefined ? unsafeRawSql(d) : sql`${expr} AS ${unsafeRawSql(d)}`;
@@ -229,10 +234,11 @@ export function rollupSelect(rollup: RollupDef, packetsTable: SqlFragment, range
     ...more,
   ];
   const where = conditions.length === 0 ? sql`` : sql`\nWHERE ${sqlJoin(conditions, unsafeRawSql(' AND '))}`;
+  const groups = [...(perBucket ? [sql`t`] : []), ...dims];
   return sql`SELECT
     ${select}
-FROM ${packetsTable}${where}
-GROUP BY ${sqlJoin([sql`t`, ...dims])}`;
+FROM ${packetsTable}${where}${groups.length === 0 ? sql`` : sql`
+GROUP BY ${sqlJoin(groups)}`}`;
 }
 
 /**

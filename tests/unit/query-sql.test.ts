@@ -81,8 +81,8 @@ describe('summary SQL', () => {
     const q = summarySql(db, planSummary(input, NOW, 14), input);
     expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1d`');
     expect(q.countries.text).toContain('SELECT t, country, packets, sources FROM `ds`.`country_1h`');
-    expect(q.topPorts([]).text).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
-    expect(q.topPortRank.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
+    expect(q.topPorts([]).text).toContain('SELECT proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    expect(q.topPortRank.text).toContain('SELECT proto, dport, packets FROM `ds`.`port_total_1d`');
   });
 
   it('reads the headline totals from the total rollups when no filter but a sensor is set', () => {
@@ -106,7 +106,8 @@ describe('summary SQL', () => {
     // The top ports need the port: source_total_1d has none, so the days come from the source rows computed from raw packets.
     expect(q.topPortRank.text).toContain('FROM `ds`.`packets`');
     // Grouped by what the ranking reads (the port and the filter's country), packets only.
-    expect(q.topPortRank.text).toContain('GROUP BY t, proto, dport, country)');
+    // Over the whole range, not per bucket: the ranking reads no t.
+    expect(q.topPortRank.text).toContain('GROUP BY proto, dport, country)');
     expect(q.topPortRank.text).not.toContain('uniqCombined');
     expect(q.topPortRank.text).not.toContain('first_seen');
   });
@@ -118,8 +119,12 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
     if (q.ports === null) throw new Error('ranked by sources: one query');
     // Minute grain: computed from the raw packets of the range, filters applied to the packets.
+    // Grouped by port over the whole range, not per minute: the query reads no t.
     expect(flat(q.ports.text)).toContain(flat(`FROM (SELECT
-      toStartOfMinute(ts) AS t`));
+      proto,
+      dport,`));
+    expect(q.ports.text).not.toContain('toStartOfMinute');
+    expect(q.ports.text).toContain('GROUP BY proto, dport)');
     expect(q.ports.text).toContain(`FROM \`ds\`.\`packets\`\nWHERE ts >= toDateTime(${NOW - H}, 'UTC') AND ts < toDateTime(${NOW}, 'UTC')`);
     expect(q.ports.text).toContain('ORDER BY sources DESC, packets DESC, proto, port\nLIMIT 5');
     expect(q.ports.text).not.toContain(' IN (SELECT');
@@ -132,9 +137,11 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const q = topPortsSql(db, planTopPorts(input, NOW, 14), input);
     expect(q.ports).toBeNull();
     // The ranking reads no state; the chosen ports' condition applies inside every tile (day, and the hours at each end).
-    expect(q.rank.text).toContain('SELECT t, proto, dport, packets FROM `ds`.`port_total_1d`');
+    expect(q.rank.text).toContain('SELECT proto, dport, packets FROM `ds`.`port_total_1d`');
     const measures = q.measures([{ proto: 6, port: 23 }]).text;
-    expect(measures).toContain('SELECT t, proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    expect(measures).toContain('SELECT proto, dport, packets, bytes, sources, destinations FROM `ds`.`port_total_1d`');
+    // The stored tiles still keep to their own range (the day table and the hour table of the ends).
+    expect(measures).toContain(`FROM \`ds\`.\`port_total_1d\`\n  WHERE t >= toDateTime(${Math.ceil((NOW - 30 * D) / D) * D}, 'UTC')`);
     expect(measures.match(/AND \(proto, dport\) IN \(\(6, 23\)\)/g)).toHaveLength(3);
     expect(q.total.text).toContain('FROM `ds`.`total_1d`');
   });
@@ -174,8 +181,11 @@ describe('top ports / series / sources / profile / trends SQL', () => {
     const input = { range: { from: NOW - 7 * D, to: NOW }, filters: {} };
     const q = topSourcesSql(db, planTopSources(input, NOW, 14), input);
     // IPv4 and IPv6 sources ranked apart (each by its own address column), then merged.
-    expect(q.rank?.text).toContain('SELECT t, ip_version, src, packets FROM `ds`.`source_total_1d`');
-    expect(q.rank?.text).toContain('SELECT t, ip_version, src6, packets FROM `ds`.`source_total_1d`');
+    expect(q.rank?.text).toContain('SELECT ip_version, src, packets FROM `ds`.`source_total_1d`');
+    expect(q.rank?.text).toContain('SELECT ip_version, src6, packets FROM `ds`.`source_total_1d`');
+    // The hours at the ends, computed from raw packets, are grouped by address over each end's range, with no t.
+    expect(q.rank?.text).toContain('GROUP BY ip_version, src)');
+    expect(q.rank?.text).not.toContain('toStartOfHour');
     expect(q.rank?.text).toMatch(/ORDER BY total DESC, ip_version, src, src6_hex\nLIMIT 20$/);
     const text = q.measures([{ ipVersion: 4, src: 3221225991, src6Hex: '00'.repeat(16) }]).text;
     expect(text).toContain('SELECT t, ip_version, src, src6, class, tool, label, country, asn, packets, bytes, first_seen, last_seen, destinations, ports FROM `ds`.`source_total_1d`');
