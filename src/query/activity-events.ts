@@ -1,6 +1,7 @@
 /**
  * Events from the raw packets grouped by key and minute (the grain of the
- * `activity_1m` rollup, which is not stored; src/store/rollups.ts): the shared assembly behind scan events (scan-events.ts) and DoS attacks
+ * `activity_1m` rollup, which is not stored; src/store/rollups.ts): the
+ * shared assembly behind scan events (scan-events.ts) and DoS attacks
  * (dos-attacks.ts), and the arithmetic both report.
  *
  * One SELECT per kind of event, three levels deep, the same on ClickHouse
