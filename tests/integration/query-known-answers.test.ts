@@ -181,8 +181,15 @@ describe('top ports', () => {
     const r = await topPorts(ctx, { range: { from: D + 10 * H, to: D + 12 * H }, filters: {} });
     expect(r.grain).toBe('minute');
     expect(r.ports.map((p) => [p.label, p.packets])).toEqual([['23/TCP', 10], ['2323/TCP', 5]]);
+    // Read from raw packets grouped by port over the range (no minute): the measures and the total are the range's.
+    expect(r.ports.map((p) => [p.packets, p.bytes, p.sources, p.destinations])).toEqual([[10, 600, 1, 10], [5, 300, 1, 5]]);
+    expect(r.total).toEqual({ packets: 15, sources: 2 });
+    const bySources = await topPorts(ctx, { range: { from: D + 10 * H, to: D + 12 * H }, filters: {}, by: 'sources' });
+    expect(bySources.ports.map((p) => [p.label, p.sources, p.packets, p.destinations])).toEqual([['23/TCP', 1, 10, 10], ['2323/TCP', 1, 5, 5]]);
     const cut = await topPorts(ctx, { range: { from: D + 10 * H + 5 * 60, to: D + 10 * H + 31 * 60 }, filters: {} });
     expect(cut.ports.map((p) => [p.label, p.packets])).toEqual([['23/TCP', 5], ['2323/TCP', 1]]);
+    expect(cut.ports.map((p) => p.destinations)).toEqual([5, 1]);
+    expect(cut.total).toEqual({ packets: 6, sources: 2 });
   });
 
   it('with a proto filter and with an ASN filter', async () => {
@@ -225,6 +232,10 @@ describe('port series', () => {
     expect(m.points).toHaveLength(60);
     expect(m.points.slice(0, 11).map((p) => p.packets)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     expect(m.total).toEqual({ packets: 10, sources: 1 });
+    expect(m.rank).toBe(1);
+    // The rank counts the ports above it over the same minutes, from raw packets grouped by port.
+    const second = await portSeries(ctx, { range: { from: D + 10 * H, to: D + 11 * H }, filters: {}, proto: 6, port: 2323, interval: '1m' });
+    expect(second).toMatchObject({ total: { packets: 5, sources: 1 }, rank: 2 });
     const five = await portSeries(ctx, { range: { from: D + 10 * H, to: D + 11 * H }, filters: {}, proto: 6, port: 23, interval: '5m' });
     expect(five.points.map((p) => p.packets)).toEqual([5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(five.points[1].t).toBe('2024-03-10T10:05:00Z');

@@ -60,6 +60,20 @@ describe('rollupSelect', () => {
     ]);
   });
 
+  it('groups over the whole range, without t, for a query that reads no bucket', () => {
+    const range = { from: 1704067200, to: 1704153600 };
+    const perPort = rollupSelect(rollupDef('port_1m'), packets, range, [], new Set(['proto', 'dport', 'packets']), false).text;
+    expect(perPort).not.toContain('toStartOfMinute');
+    expect(perPort).toMatch(/^SELECT\n    proto,\n    dport,\n    count\(\) AS packets\nFROM/);
+    expect(perPort).toMatch(/GROUP BY proto, dport$/);
+    // With no dimension left there is nothing to group by: one row over the range.
+    const total = rollupSelect(rollupDef('port_1m'), packets, range, [], new Set(['packets', 'sources']), false).text;
+    expect(total).not.toContain('GROUP BY');
+    expect(total).toContain('uniqCombinedState(17)(src_key) AS sources');
+    // The default (views, rebuilds) still groups per bucket.
+    expect(rollupSelect(rollupDef('port_1m'), packets, range).text).toMatch(/GROUP BY t, sensor, proto, dport, class, tool, label$/);
+  });
+
   it('re-aggregates a finer rollup into coarser buckets: counters summed, states merged', () => {
     const text = regroupSelect(rollupDef('port_1h'), sqlQualified('db', 'port_1h'), 'day', { from: 86_400, to: 3 * 86_400 }, []).text;
     expect(text).toContain('toStartOfDay(t) AS t');
