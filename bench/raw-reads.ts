@@ -7,7 +7,9 @@
  * (src/query/rollup-families.ts picks the tiles). The seeded history of the
  * query part has no raw packets, so it cannot time them. This part writes a
  * synthetic capture of `packets` packets spread over the 6 hours before the
- * current hour (so every packet lies in the range these grains cover),
+ * latest 12:00 UTC (so every packet lies in the range these grains cover;
+ * the queries' "now" is that 12:00, so a 7-day range always reads the six
+ * hours from raw as its last partial day, whatever hour the bench runs at),
  * ingests it with `darkscope ingest --sensor big` into a fresh database on
  * each engine, and times, with the result cache off:
  *
@@ -39,6 +41,9 @@ import { runSampled } from './proc-sampler.js';
 import { benchStore, measure, waitForMerges, type Case, type LatencyFigures } from './query-latency.js';
 
 const HOUR = 3_600;
+const DAY = 86_400;
+/** The UTC hour the capture ends at: the queries' "now". */
+export const CAPTURE_END_HOUR = 12;
 /** Hours of packets before the current hour. */
 export const RAW_HOURS = 6;
 export const RAW_SENSOR = 'big';
@@ -63,9 +68,17 @@ export interface RawCapture {
   readonly generatedSec: number;
 }
 
-/** A capture of `packets` packets over the RAW_HOURS hours before the current hour, under `dataDir`raw-reads/ (reused within the hour). */
+/**
+ * A capture of `packets` packets over the RAW_HOURS hours before the latest
+ * 12:00 UTC (CAPTURE_END_HOUR), under `dataDir`raw-reads/ (reused until the
+ * next 12:00). Runs at any hour then read the same shape: when the capture
+ * ended at the current hour, a run just after midnight read its 7-day source
+ * ranking from the stored day rollups, one at 10:00 six hours of raw packets.
+ */
 export async function rawCapture(dataDir: string, packets: number, nowMs = Date.now()): Promise<RawCapture> {
-  const endSec = Math.floor(nowMs / 1000 / HOUR) * HOUR;
+  const nowSec = Math.floor(nowMs / 1000);
+  const today = Math.floor(nowSec / DAY) * DAY + CAPTURE_END_HOUR * HOUR;
+  const endSec = today <= nowSec ? today : today - DAY;
   const startSec = endSec - RAW_HOURS * HOUR;
   const dir = `${dataDir}raw-reads/`;
   mkdirSync(dir, { recursive: true });
@@ -89,7 +102,7 @@ export interface RawReadsOptions {
   readonly runs?: number;
   /** ...unless they reach this many seconds first (default 20, quick 10; at least 3 runs). */
   readonly budgetSec?: number;
-  /** The queries' "now", epoch seconds: the same on every engine, so that they read the same packets (default: the clock). */
+  /** The queries' "now", epoch seconds: the same on every engine, so that they read the same packets (default: the clock; the bench gives the capture's end). */
   readonly nowSec?: number;
   readonly log?: (msg: string) => void;
 }

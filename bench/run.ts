@@ -280,8 +280,9 @@ async function main(): Promise<void> {
       results.query = Object.fromEntries(queryFigures.map(({ engine, q, demo }) => [engine.name, { ...q, demoWeek: demo }]));
     }
     if (args.parts.has('rawreads') && targets.length > 0) {
-      const nowMs = Date.now();
-      const c = await rawCapture(DATA, args.rawPackets, nowMs);
+      const c = await rawCapture(DATA, args.rawPackets);
+      // The queries run as of the capture's end (see rawCapture): the same ranges every run.
+      const nowMs = c.endSec * 1000;
       log(`rawreads: ${c.generatedSec > 0 ? `generated ${c.file} in ${fmt(c.generatedSec, 1)} s` : `reusing ${c.file}`} (${fmt(captureMiB(c))} MiB)`);
       const figures: RawReadsFigures[] = [];
       for (const t of targets) {
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
       }
       results.rawreads = { capture: { packets: c.packets, hours: RAW_HOURS, startSec: c.startSec, endSec: c.endSec }, engines: figures };
       lines.push(`rawreads (${fmt(c.packets)} packets over the ${RAW_HOURS} hours before ${new Date(c.endSec * 1000).toISOString().slice(0, 16)}Z, one sensor; ` +
-        `queries as of ${new Date(nowMs).toISOString().slice(11, 19)}Z on every engine; rollups computed from raw on read; result cache off; p50/p95 ms after a warm-up):`);
+        `queries as of ${new Date(nowMs).toISOString().slice(0, 16)}Z on every engine; rollups computed from raw on read; result cache off; p50/p95 ms after a warm-up):`);
       for (const f of figures) {
         const t = targets.find((x) => x.name === f.engine);
         lines.push(`  ${(t?.label ?? f.engine).padEnd(34)} ingest ${fmt(f.ingestSec, 1)} s (${fmt(f.stored)} stored); load average ${fmt(f.loadAvg.before, 1)} before, ${fmt(f.loadAvg.after, 1)} after; profiled ${f.profiled}`);
